@@ -121,7 +121,9 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
             }
         }
         let non_target = non_target_category(config, subject, tp, &mut rules);
-        let finding = new_lesion_finding(config, tp, &mut rules);
+        // RECIST's own new-lesion rule would call every present new lesion PD; iRECIST
+        // explains new lesions itself (brand-new → iUPD, persisting → no iCR).
+        let finding = new_lesion_finding(config, tp, &mut Vec::new());
         let new = new_lesion_state(config, subject, index, &mut registry, &mut rules);
         let nlt_pd = nlt_progression(config, &new, nlt_nadir, &mut rules);
 
