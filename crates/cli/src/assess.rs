@@ -3,21 +3,26 @@
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use oncoread_criteria::csv_input::parse_timeline_csv;
+use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::{assess_timeline, parse_criteria_list, parse_timeline_json, Config};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 
+use crate::json_layout::{to_writer_lines, LineFormatter};
 use crate::output::write_atomically;
+use crate::stream::{self, Outcome};
 use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
 
 #[derive(Args)]
 pub struct AssessArgs {
     /// The timeline: oncoread.timeline/1 JSON, or CSV (one row per lesion observation); `-` reads standard input.
     timeline: String,
-    /// Criteria to apply, comma-separated (recist1.1, irecist, or all).
-    #[arg(long, default_value = "all")]
-    criteria: String,
-    /// A TOML file of criteria config keys (`[recist] pd_rel = 0.2` or `"recist.pd_rel" = 0.2`).
+    /// Criteria to apply, comma-separated (recist1.1, irecist, or all); default: the
+    /// config file's `criteria.enabled`, else all.
+    #[arg(long)]
+    criteria: Option<String>,
+    /// A TOML file of criteria config keys: pipeline.toml (its [criteria] table), or a file
+    /// of keys such as `[recist] pd_rel = 0.2` or `"recist.pd_rel" = 0.2`.
     #[arg(long)]
     config: Option<String>,
     /// Override one config key, e.g. --set recist.pr_sticky=false (repeatable).
@@ -29,13 +34,43 @@ pub struct AssessArgs {
     /// Exit with status 3 when problems were recorded.
     #[arg(long)]
     strict: bool,
+    /// Indent the assessment JSON (default: compact, one line per subject and per problem).
+    #[arg(long)]
+    pretty: bool,
 }
 
 pub fn run(args: AssessArgs) -> Result<u8> {
-    let config = build_config(&args)?;
-    let criteria = parse_criteria_list(&args.criteria).map_err(|e| anyhow!("--criteria: {e}"))?;
+    let (config, enabled_in_file) = build_config(&args)?;
+    let criteria_list = match (&args.criteria, enabled_in_file) {
+        (Some(list), _) => list.clone(),
+        (None, Some(list)) => list,
+        (None, None) => "all".to_string(),
+    };
+    let criteria = parse_criteria_list(&criteria_list).map_err(|e| anyhow!("criteria: {e}"))?;
     let bytes = read_input(&args.timeline)?;
-    let timeline = if looks_like_csv(&args.timeline, &bytes) {
+    let csv = looks_like_csv(&args.timeline, &bytes);
+    if !csv && !args.pretty {
+        // JSON in, compact JSON out: assess subject by subject as they are parsed.
+        match stream::assess_json(&bytes, &config, &criteria) {
+            Outcome::Assessed(mut streamed) => {
+                set_hashes(&mut streamed.header, &bytes)?;
+                drop(bytes);
+                write_atomically(&args.output, |out| {
+                    streamed.write(out).context("writing the assessment")?;
+                    out.write_all(b"\n")?;
+                    Ok(())
+                })?;
+                let problems = streamed.header.problems.len();
+                return Ok(report(&args, streamed.subjects, criteria.len(), streamed.rows, problems));
+            }
+            Outcome::Invalid(e) => {
+                eprintln!("oncoread: {}: {e}", args.timeline);
+                return Ok(EXIT_BAD_INPUT);
+            }
+            Outcome::Fallback => {}
+        }
+    }
+    let timeline = if csv {
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| anyhow!("{}: the CSV is not UTF-8 text", args.timeline))?;
         parse_timeline_csv(text)
@@ -51,12 +86,15 @@ pub fn run(args: AssessArgs) -> Result<u8> {
             return Ok(EXIT_BAD_INPUT);
         }
     };
-    assessment.generator.input_sha256 = Some(hex_sha256(&bytes));
-    let config_json = serde_json::to_vec(&assessment.config).context("serialising the config")?;
-    assessment.generator.config_sha256 = Some(hex_sha256(&config_json));
+    set_hashes(&mut assessment, &bytes)?;
 
     write_atomically(&args.output, |out| {
-        serde_json::to_writer_pretty(&mut *out, &assessment).context("writing the assessment")?;
+        if args.pretty {
+            serde_json::to_writer_pretty(&mut *out, &assessment)
+        } else {
+            to_writer_lines(&mut *out, &assessment, LineFormatter::default())
+        }
+        .context("writing the assessment")?;
         out.write_all(b"\n")?;
         Ok(())
     })?;
@@ -66,17 +104,32 @@ pub fn run(args: AssessArgs) -> Result<u8> {
         .flat_map(|s| &s.assessments)
         .map(|a| a.timepoints.len())
         .sum();
+    let code = report(&args, assessment.subjects.len(), criteria.len(), rows, assessment.problems.len());
+    // The process ends next: freeing millions of small allocations one by one would only
+    // cost time (about 1.5 s for 100,000 subjects).
+    std::mem::forget(timeline);
+    std::mem::forget(assessment);
+    Ok(code)
+}
+
+/// The hashes of the input document and of the effective config, in the generator block.
+fn set_hashes(assessment: &mut Assessment, input: &[u8]) -> Result<()> {
+    assessment.generator.input_sha256 = Some(hex_sha256(input));
+    let config_json = serde_json::to_vec(&assessment.config).context("serialising the config")?;
+    assessment.generator.config_sha256 = Some(hex_sha256(&config_json));
+    Ok(())
+}
+
+/// The one-line summary on standard error, and the exit status.
+fn report(args: &AssessArgs, subjects: usize, criteria: usize, rows: usize, problems: usize) -> u8 {
     eprintln!(
-        "oncoread assess: {} subject(s), {} criterion(s), {rows} timepoint row(s), {} problem(s) → {}",
-        assessment.subjects.len(),
-        criteria.len(),
-        assessment.problems.len(),
+        "oncoread assess: {subjects} subject(s), {criteria} criterion(s), {rows} timepoint row(s), {problems} problem(s) → {}",
         if args.output == "-" { "standard output" } else { &args.output }
     );
-    if args.strict && !assessment.problems.is_empty() {
-        return Ok(EXIT_PROBLEMS);
+    if args.strict && problems > 0 {
+        return EXIT_PROBLEMS;
     }
-    Ok(0)
+    0
 }
 
 fn read_input(path: &str) -> Result<Vec<u8>> {
@@ -105,19 +158,28 @@ fn looks_like_csv(path: &str, bytes: &[u8]) -> bool {
     first != Some(b'{')
 }
 
-fn build_config(args: &AssessArgs) -> Result<Config> {
+/// The config with the file's keys and the `--set` overrides applied, and the criteria
+/// list the file enables (if any).
+fn build_config(args: &AssessArgs) -> Result<(Config, Option<String>)> {
     let mut config = Config::default();
+    let mut enabled = None;
     if let Some(path) = &args.config {
         let text = std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read"))?;
-        let table: toml::Table = text
+        let mut table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| anyhow!("{path}: not valid TOML: {}", e.message()))?;
+        // pipeline.toml keeps the criteria keys under [criteria]; a plain file has them at the top.
+        if let Some(toml::Value::Table(criteria)) = table.remove("criteria") {
+            table = criteria;
+        }
+        if let Some(list) = table.remove("enabled") {
+            enabled = Some(criteria_list_from_toml(path, &list)?);
+        }
         let mut flat = Vec::new();
         flatten_toml("", &toml::Value::Table(table), &mut flat);
         for (key, value) in flat {
-            let json = toml_to_json(&value);
             config
-                .set(&key, &json)
+                .set(&key, &toml_to_json(&value))
                 .map_err(|e| anyhow!("{path}: {e}"))?;
         }
     }
@@ -129,7 +191,29 @@ fn build_config(args: &AssessArgs) -> Result<Config> {
             .set_text(key.trim(), value)
             .map_err(|e| anyhow!("--set: {e}"))?;
     }
-    Ok(config)
+    Ok((config, enabled))
+}
+
+fn criteria_list_from_toml(path: &str, value: &toml::Value) -> Result<String> {
+    match value {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                v.as_str().map(str::to_string).ok_or_else(|| {
+                    anyhow!(
+                        "{path}: criteria.enabled: expected names, found {}",
+                        v.type_str()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(|names| names.join(",")),
+        other => Err(anyhow!(
+            "{path}: criteria.enabled: expected a list of names, found {}",
+            other.type_str()
+        )),
+    }
 }
 
 /// `[recist] pd_rel = 0.2` and `"recist.pd_rel" = 0.2` both become `recist.pd_rel`.
@@ -154,9 +238,13 @@ fn toml_to_json(value: &toml::Value) -> serde_json::Value {
         toml::Value::String(s) => serde_json::Value::String(s.clone()),
         // Integers and floats keep their decimal spelling, so 0.2 stays exactly 0.2.
         toml::Value::Integer(i) => serde_json::Value::from(*i),
-        toml::Value::Float(f) => serde_json::from_str(&f.to_string()).unwrap_or(serde_json::Value::Null),
+        toml::Value::Float(f) => {
+            serde_json::from_str(&f.to_string()).unwrap_or(serde_json::Value::Null)
+        }
         toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
-        toml::Value::Array(items) => serde_json::Value::Array(items.iter().map(toml_to_json).collect()),
+        toml::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(toml_to_json).collect())
+        }
         toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
         toml::Value::Table(_) => serde_json::Value::Null,
     }

@@ -7,7 +7,10 @@ use std::path::Path;
 
 /// Writes through `write` to `target` (`-` is standard output). A file is written to a
 /// temporary sibling first and renamed into place, so readers never see half a file.
-pub fn write_atomically(target: &str, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub fn write_atomically(
+    target: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     if target == "-" {
         let stdout = std::io::stdout();
         let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -33,7 +36,8 @@ pub fn write_atomically(target: &str, write: impl FnOnce(&mut dyn Write) -> Resu
             .into_inner()
             .map_err(|e| e.into_error())
             .with_context(|| format!("writing {}", temp.display()))?;
-        file.sync_all().with_context(|| format!("syncing {}", temp.display()))?;
+        file.sync_all()
+            .with_context(|| format!("syncing {}", temp.display()))?;
         std::fs::rename(&temp, path).with_context(|| format!("renaming into {target}"))?;
         Ok(())
     })();

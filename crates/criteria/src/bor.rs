@@ -81,9 +81,9 @@ pub fn confirmed_flags(config: &Config, rows: &[Row]) -> Vec<Option<bool>> {
                         && confirming_row(config, rows, i, |l| matches!(l, Level::CR | Level::PR))
                             .is_some()),
             ),
-            Level::PR => {
-                Some(confirming_row(config, rows, i, |l| matches!(l, Level::CR | Level::PR)).is_some())
-            }
+            Level::PR => Some(
+                confirming_row(config, rows, i, |l| matches!(l, Level::CR | Level::PR)).is_some(),
+            ),
             _ => None,
         })
         .collect()
@@ -98,7 +98,13 @@ pub fn best_unconfirmed(config: &Config, rows: &[Row], sd_anchor_day: i64) -> Le
     if rows.iter().any(|r| r.level == Level::PR) {
         return Level::PR;
     }
-    stable_or_worse(config, rows, sd_anchor_day, |l| l == Level::SD, |l| l == Level::NonCrNonPd)
+    stable_or_worse(
+        config,
+        rows,
+        sd_anchor_day,
+        |l| l == Level::SD,
+        |l| l == Level::NonCrNonPd,
+    )
 }
 
 /// BOR with confirmation: CR and PR count only when confirmed (spec §2.10); an
@@ -157,7 +163,11 @@ fn stable_or_worse(
     if rows.iter().filter(long_enough).any(|r| sd_like(r.level)) {
         return Level::SD;
     }
-    if rows.iter().filter(long_enough).any(|r| non_cr_like(r.level)) {
+    if rows
+        .iter()
+        .filter(long_enough)
+        .any(|r| non_cr_like(r.level))
+    {
         return Level::NonCrNonPd;
     }
     if rows.iter().any(|r| r.level == Level::PD) {

@@ -38,11 +38,7 @@ pub struct TargetSum {
 }
 
 /// Sums the targets' measures; missing ones are imputed when the policy says so.
-pub fn target_sum(
-    config: &Config,
-    subject: &PreparedSubject,
-    index: usize,
-) -> TargetSum {
+pub fn target_sum(config: &Config, subject: &PreparedSubject, index: usize) -> TargetSum {
     let tp = &subject.timepoints[index];
     let mut sum = Micrometres::ZERO;
     let mut missing = 0;
@@ -52,7 +48,7 @@ pub fn target_sum(
             Measure::Value(v) => sum = sum + *v,
             Measure::Missing => {
                 missing += 1;
-                let prior = subject.timepoints[..index]
+                let mut prior = subject.timepoints[..index]
                     .iter()
                     .filter(|t| !t.scan_missing)
                     .filter_map(|t| match t.targets.get(k) {
@@ -61,7 +57,7 @@ pub fn target_sum(
                     });
                 let fill = match config.recist.missing_target_policy {
                     MissingTargetPolicy::Ne => None,
-                    MissingTargetPolicy::ImputeLast => prior.last(),
+                    MissingTargetPolicy::ImputeLast => prior.next_back(),
                     MissingTargetPolicy::ImputeMax => prior.max(),
                 };
                 if let Some(v) = fill {
@@ -144,11 +140,15 @@ pub fn target_category(
             ),
         ));
     }
-    let all_normal = subject.targets.iter().zip(&tp.targets).all(|(t, m)| match m {
-        Measure::Value(v) if t.nodal => *v < r.node_normal_below,
-        Measure::Value(v) => *v == Micrometres::ZERO,
-        Measure::Missing => false,
-    });
+    let all_normal = subject
+        .targets
+        .iter()
+        .zip(&tp.targets)
+        .all(|(t, m)| match m {
+            Measure::Value(v) if t.nodal => *v < r.node_normal_below,
+            Measure::Value(v) => *v == Micrometres::ZERO,
+            Measure::Missing => false,
+        });
     if all_normal && (r.cr_precedence || !pd) {
         let nodes = subject.targets.iter().filter(|t| t.nodal).count();
         let detail = if nodes > 0 {
@@ -212,7 +212,10 @@ pub fn non_target_category(
     if !progressed.is_empty() {
         rules.push(Rule::new(
             "recist.non_target.pd",
-            format!("unequivocal progression of non-target {} → PD", progressed.join(", ")),
+            format!(
+                "unequivocal progression of non-target {} → PD",
+                progressed.join(", ")
+            ),
         ));
         return Some(NonTargetCategory::PD);
     }
@@ -238,9 +241,11 @@ pub fn non_target_category(
         .filter(|(l, s)| !normal(l.nodal, s))
         .map(|(l, _)| l.id.as_str())
         .collect();
-    let target_nodes_normal = subject.targets.iter().zip(&tp.targets).all(|(t, m)| {
-        !t.nodal || matches!(m, Measure::Value(v) if *v < r.node_normal_below)
-    });
+    let target_nodes_normal = subject
+        .targets
+        .iter()
+        .zip(&tp.targets)
+        .all(|(t, m)| !t.nodal || matches!(m, Measure::Value(v) if *v < r.node_normal_below));
     if persisting.is_empty() && target_nodes_normal {
         rules.push(Rule::new(
             "recist.non_target.cr",
@@ -252,9 +257,15 @@ pub fn non_target_category(
         Some(NonTargetCategory::CR)
     } else {
         let detail = if persisting.is_empty() {
-            format!("a target node is still ≥ {} mm → non-CR/non-PD", r.node_normal_below)
+            format!(
+                "a target node is still ≥ {} mm → non-CR/non-PD",
+                r.node_normal_below
+            )
         } else {
-            format!("non-target {} persisting → non-CR/non-PD", persisting.join(", "))
+            format!(
+                "non-target {} persisting → non-CR/non-PD",
+                persisting.join(", ")
+            )
         };
         rules.push(Rule::new("recist.non_target.non_cr_non_pd", detail));
         Some(NonTargetCategory::NonCrNonPd)

@@ -251,9 +251,7 @@ impl Config {
             "recist.measurable_min_mm" => r.measurable_min = millimetres(key, value)?,
             "recist.node_measurable_min_mm" => r.node_measurable_min = millimetres(key, value)?,
             "recist.node_normal_below_mm" => r.node_normal_below = millimetres(key, value)?,
-            "recist.slice_thickness_factor" => {
-                r.slice_thickness_factor = count(key, value)? as i64
-            }
+            "recist.slice_thickness_factor" => r.slice_thickness_factor = count(key, value)? as i64,
             "recist.node_slice_rule" => r.node_slice_rule = boolean(key, value)?,
             "recist.max_targets" => r.max_targets = count(key, value)?,
             "recist.max_targets_per_organ" => r.max_targets_per_organ = count(key, value)?,
@@ -357,9 +355,7 @@ impl Config {
                 )?
             }
             "irecist.max_new_targets" => i.max_new_targets = count(key, value)?,
-            "irecist.max_new_targets_per_organ" => {
-                i.max_new_targets_per_organ = count(key, value)?
-            }
+            "irecist.max_new_targets_per_organ" => i.max_new_targets_per_organ = count(key, value)?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -370,9 +366,8 @@ impl Config {
         let r = &self.recist;
         let i = &self.irecist;
         let mm = |m: Micrometres| number_mm(m);
-        let frac = |f: Fraction| -> Value {
-            serde_json::from_str(&f.to_string()).unwrap_or(Value::Null)
-        };
+        let frac =
+            |f: Fraction| -> Value { serde_json::from_str(&f.to_string()).unwrap_or(Value::Null) };
         let entries: Vec<(&str, Value)> = vec![
             (
                 "measurement_rounding",
@@ -388,17 +383,26 @@ impl Config {
             ("recist.measurable_min_mm", mm(r.measurable_min)),
             ("recist.node_measurable_min_mm", mm(r.node_measurable_min)),
             ("recist.node_normal_below_mm", mm(r.node_normal_below)),
-            ("recist.slice_thickness_factor", json!(r.slice_thickness_factor)),
+            (
+                "recist.slice_thickness_factor",
+                json!(r.slice_thickness_factor),
+            ),
             ("recist.node_slice_rule", json!(r.node_slice_rule)),
             ("recist.max_targets", json!(r.max_targets)),
-            ("recist.max_targets_per_organ", json!(r.max_targets_per_organ)),
+            (
+                "recist.max_targets_per_organ",
+                json!(r.max_targets_per_organ),
+            ),
             ("recist.nodes_one_organ", json!(r.nodes_one_organ)),
             ("recist.pr_sticky", json!(r.pr_sticky)),
             (
                 "recist.reappearance_after_confirmed_cr_is_pd",
                 json!(r.reappearance_after_confirmed_cr_is_pd),
             ),
-            ("recist.confirmation_required", json!(r.confirmation_required)),
+            (
+                "recist.confirmation_required",
+                json!(r.confirmation_required),
+            ),
             ("recist.confirm_min_days", json!(r.confirm_min_days)),
             (
                 "recist.confirmation_rule",
@@ -443,7 +447,10 @@ impl Config {
                 "irecist.confirm_window_days",
                 json!([i.confirm_window_days.0, i.confirm_window_days.1]),
             ),
-            ("irecist.early_scan_exception", json!(i.early_scan_exception)),
+            (
+                "irecist.early_scan_exception",
+                json!(i.early_scan_exception),
+            ),
             (
                 "irecist.reset_with_persistent_new_lesions",
                 json!(match i.reset_with_persistent_new_lesions {
@@ -514,10 +521,12 @@ fn count(key: &str, value: &Value) -> Result<usize, ConfigError> {
 }
 
 fn days(key: &str, value: &Value) -> Result<i64, ConfigError> {
-    value
-        .as_i64()
-        .filter(|d| *d >= 0)
-        .ok_or_else(|| bad(key, format!("expected a whole number of days ≥ 0, found {value}")))
+    value.as_i64().filter(|d| *d >= 0).ok_or_else(|| {
+        bad(
+            key,
+            format!("expected a whole number of days ≥ 0, found {value}"),
+        )
+    })
 }
 
 fn day_window(key: &str, value: &Value) -> Result<(i64, i64), ConfigError> {
@@ -547,13 +556,21 @@ fn decimal_text(value: &Value) -> Option<String> {
 fn fraction(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
     decimal_text(value)
         .and_then(|t| Fraction::parse_decimal(&t))
-        .ok_or_else(|| bad(key, format!("expected a plain decimal such as 0.2, found {value}")))
+        .ok_or_else(|| {
+            bad(
+                key,
+                format!("expected a plain decimal such as 0.2, found {value}"),
+            )
+        })
 }
 
 fn fraction_below_one(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
     let f = fraction(key, value)?;
     if f.num > f.den {
-        return Err(bad(key, format!("expected a fraction between 0 and 1, found {value}")));
+        return Err(bad(
+            key,
+            format!("expected a fraction between 0 and 1, found {value}"),
+        ));
     }
     Ok(f)
 }
@@ -629,13 +646,16 @@ mod tests {
         assert_eq!(c.recist.pd_rel, Fraction { num: 25, den: 100 });
         c.set_text("recist.pr_sticky", "false").unwrap();
         assert!(!c.recist.pr_sticky);
-        c.set_text("irecist.confirm_window_days", "[21,63]").unwrap();
+        c.set_text("irecist.confirm_window_days", "[21,63]")
+            .unwrap();
         assert_eq!(c.irecist.confirm_window_days, (21, 63));
         assert!(matches!(
             c.set_text("recist.nope", "1"),
             Err(ConfigError::UnknownKey(_))
         ));
-        let err = c.set_text("recist.confirmation_rule", "sometimes").unwrap_err();
+        let err = c
+            .set_text("recist.confirmation_rule", "sometimes")
+            .unwrap_err();
         assert!(err.to_string().contains("recist.confirmation_rule"));
     }
 }

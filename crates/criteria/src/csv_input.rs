@@ -191,10 +191,22 @@ impl Row<'_> {
             return Ok(None);
         };
         let mut values = Vec::new();
-        for part in cell.split([';', '|']).map(str::trim).filter(|p| !p.is_empty()) {
-            values.push(part.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                self.error(column, format!("\"{part}\" is not a number (separate values with ';')"))
-            })?);
+        for part in cell
+            .split([';', '|'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            values.push(
+                part.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        self.error(
+                            column,
+                            format!("\"{part}\" is not a number (separate values with ';')"),
+                        )
+                    })?,
+            );
         }
         Ok(Some(values))
     }
@@ -231,7 +243,10 @@ pub fn parse_timeline_csv(text: &str) -> Result<Timeline, InputError> {
         }
     }
     if !header.iter().any(|h| h == "subject_id") {
-        return Err(InputError::document("line 1", "the required column \"subject_id\" is missing"));
+        return Err(InputError::document(
+            "line 1",
+            "the required column \"subject_id\" is missing",
+        ));
     }
 
     let mut subjects: Vec<Subject> = Vec::new();
@@ -244,7 +259,10 @@ pub fn parse_timeline_csv(text: &str) -> Result<Timeline, InputError> {
             cells,
         };
         if cells.len() > header.len() {
-            return Err(row.error("(extra)", format!("{} cells but {} header columns", cells.len(), header.len())));
+            return Err(row.error(
+                "(extra)",
+                format!("{} cells but {} header columns", cells.len(), header.len()),
+            ));
         }
         let subject_id = row
             .text("subject_id")
@@ -256,8 +274,14 @@ pub fn parse_timeline_csv(text: &str) -> Result<Timeline, InputError> {
             .position(|s| s.subject_id == subject_id && s.reader == reader)
         {
             Some(i) => {
-                if context.is_some() && subjects[i].context.is_some() && subjects[i].context != context {
-                    return Err(row.error("context", format!("subject {subject_id}: context columns differ from an earlier row")));
+                if context.is_some()
+                    && subjects[i].context.is_some()
+                    && subjects[i].context != context
+                {
+                    return Err(row.error(
+                        "context",
+                        format!("subject {subject_id}: context columns differ from an earlier row"),
+                    ));
                 }
                 if subjects[i].context.is_none() {
                     subjects[i].context = context;
@@ -280,7 +304,12 @@ pub fn parse_timeline_csv(text: &str) -> Result<Timeline, InputError> {
             .text("timepoint_id")
             .or_else(|| row.text("date"))
             .or_else(|| row.text("day"))
-            .ok_or_else(|| row.error("timepoint_id", "a row needs timepoint_id, date or day".into()))?;
+            .ok_or_else(|| {
+                row.error(
+                    "timepoint_id",
+                    "a row needs timepoint_id, date or day".into(),
+                )
+            })?;
         let subject = &mut subjects[subject_index];
         let known = &mut timepoint_rows[subject_index];
         let tp_index = match known.iter().find(|(k, _)| *k == key) {
@@ -383,9 +412,12 @@ fn read_lesion(row: &Row) -> Result<Option<Lesion>, InputError> {
         }
         return Ok(None);
     };
-    let role = row
-        .choice("role")?
-        .ok_or_else(|| row.error("role", format!("lesion {lesion_id} has no role (target, non_target or new)")))?;
+    let role = row.choice("role")?.ok_or_else(|| {
+        row.error(
+            "role",
+            format!("lesion {lesion_id} has no role (target, non_target or new)"),
+        )
+    })?;
     Ok(Some(Lesion {
         lesion_id,
         label: row.text("label"),
@@ -440,11 +472,19 @@ mod tests {
     #[test]
     fn unknown_column_and_bad_cells_are_named() {
         let err = parse_timeline_csv("subject_id,day,diameter\nS1,0,3\n").unwrap_err();
-        assert!(err.to_string().contains("unknown column \"diameter\""), "{err}");
-        let err = parse_timeline_csv("subject_id,day,lesion_id,role,long_axis_mm\nS1,0,L1,target,abc\n")
-            .unwrap_err();
-        assert!(err.to_string().contains("line 2, column long_axis_mm"), "{err}");
-        let err = parse_timeline_csv("subject_id,day,lesion_id,role\nS1,0,L1,tumour\n").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown column \"diameter\""),
+            "{err}"
+        );
+        let err =
+            parse_timeline_csv("subject_id,day,lesion_id,role,long_axis_mm\nS1,0,L1,target,abc\n")
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("line 2, column long_axis_mm"),
+            "{err}"
+        );
+        let err =
+            parse_timeline_csv("subject_id,day,lesion_id,role\nS1,0,L1,tumour\n").unwrap_err();
         assert!(err.to_string().contains("column role"), "{err}");
         let err = parse_timeline_csv("subject_id,day,lesion_id\nS1,0,\"L1\n").unwrap_err();
         assert!(err.to_string().contains("not closed"), "{err}");

@@ -9,7 +9,10 @@ pub enum InputError {
     #[error("{}{message}", at_path(path))]
     Document { path: String, message: String },
     /// A subject's content breaks a rule the engine cannot assess around.
-    #[error("subject {subject}{}, field {field}: {message}", at_timepoint(timepoint))]
+    #[error(
+        "subject {subject}{}, field {field}: {message}",
+        at_timepoint(timepoint)
+    )]
     Subject {
         subject: String,
         timepoint: Option<String>,

@@ -17,7 +17,7 @@ impl Micrometres {
     /// far below any recorded precision and removes binary-fraction noise (23.1 → 23100).
     /// Returns `None` for values that are not finite, negative, or absurdly large.
     pub fn from_mm(mm: f64) -> Option<Micrometres> {
-        if !mm.is_finite() || mm < 0.0 || mm > 1.0e9 {
+        if !mm.is_finite() || !(0.0..=1.0e9).contains(&mm) {
             return None;
         }
         Some(Micrometres((mm * 1000.0).round() as i64))
@@ -60,9 +60,9 @@ impl fmt::Display for Micrometres {
         let abs = self.0.unsigned_abs();
         let whole = abs / 1000;
         let frac = abs % 1000;
-        if frac % 100 == 0 {
+        if frac.is_multiple_of(100) {
             write!(f, "{sign}{whole}.{}", frac / 100)
-        } else if frac % 10 == 0 {
+        } else if frac.is_multiple_of(10) {
             write!(f, "{sign}{whole}.{:02}", frac / 10)
         } else {
             write!(f, "{sign}{whole}.{frac:03}")
@@ -88,8 +88,7 @@ impl Fraction {
         if whole.is_empty() && frac.is_empty() {
             return None;
         }
-        if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit())
-        {
+        if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
             return None;
         }
         if whole.len() + frac.len() > 15 {
@@ -101,7 +100,11 @@ impl Fraction {
         } else {
             whole.parse().ok()?
         };
-        let frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+        let frac_value: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().ok()?
+        };
         Some(Fraction {
             num: whole_value.checked_mul(den)?.checked_add(frac_value)?,
             den,

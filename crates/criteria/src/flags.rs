@@ -5,13 +5,19 @@ use crate::assessment::{Criterion, CriterionAssessment, Flag, Response};
 
 pub fn cross_criterion_flags(assessments: &[CriterionAssessment]) -> Vec<Flag> {
     let mut flags = Vec::new();
-    let Some(recist) = assessments.iter().find(|a| a.criterion == Criterion::Recist11) else {
+    let Some(recist) = assessments
+        .iter()
+        .find(|a| a.criterion == Criterion::Recist11)
+    else {
         return flags;
     };
     let Some(recist_pd) = &recist.progression else {
         return flags;
     };
-    for immune in assessments.iter().filter(|a| a.criterion != Criterion::Recist11) {
+    for immune in assessments
+        .iter()
+        .filter(|a| a.criterion != Criterion::Recist11)
+    {
         let later_benefit = immune.timepoints.iter().find(|t| {
             t.day > recist_pd.day
                 && matches!(

@@ -12,9 +12,9 @@ use crate::categories::{
 use crate::config::{Config, IcpdReference, NltNadir, PfsDate, ResetWithPersistentNewLesions};
 use crate::exact::Micrometres;
 use crate::prepare::{measurable_minimum, Measure, NewLesionObs, NewStatus, PreparedSubject};
-use crate::timeline::Change;
 use crate::recist::new_lesions_value;
 use crate::rows::{baseline_row, missing_scan_row, set_numbers};
+use crate::timeline::Change;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NewCategory {
@@ -103,19 +103,23 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                 row.rules.push(pending_rule(subject, r));
             }
             out.push(row);
-            levels.push(Row { day: tp.day, level: Level::NE });
+            levels.push(Row {
+                day: tp.day,
+                level: Level::NE,
+            });
             continue;
         }
         let mut rules = Vec::new();
         let sum = target_sum(config, subject, index);
-        let mut target = has_targets.then(|| {
-            target_category(config, subject, tp, &sum, baseline_sum, nadir, &mut rules)
-        });
+        let mut target = has_targets
+            .then(|| target_category(config, subject, tp, &sum, baseline_sum, nadir, &mut rules));
         if target == Some(TargetCategory::SD) && config.recist.pr_sticky {
             if let Some(day) = sticky_response_day(config, &target_levels) {
                 rules.push(Rule::new(
                     "recist.pr_sticky",
-                    format!("target iPR/iCR assigned on day {day}; no target progression since → iPR"),
+                    format!(
+                        "target iPR/iCR assigned on day {day}; no target progression since → iPR"
+                    ),
                 ));
                 target = Some(TargetCategory::PR);
             }
@@ -129,7 +133,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
 
         let target_pd = target == Some(TargetCategory::PD);
         let non_target_pd = non_target == Some(NonTargetCategory::PD);
-        let (overall, confirmed_now) = match run {
+        let (overall, confirmed_run) = match run {
             None => {
                 let triggers = Triggers {
                     target: target_pd,
@@ -155,9 +159,9 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                             ir.confirm_window_days.1
                         ),
                     ));
-                    (Response::IUPD, false)
+                    (Response::IUPD, None)
                 } else {
-                    (combine(target, non_target, &new, &mut rules), false)
+                    (combine(target, non_target, &new, &mut rules), None)
                 }
             }
             Some(current) => {
@@ -172,7 +176,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                                 new.brand_new.join(", ")
                             ),
                         ));
-                        (Response::ICPD, true)
+                        (Response::ICPD, Some(current))
                     } else {
                         rules.push(Rule::new(
                             "irecist.early_scan",
@@ -181,11 +185,19 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                                 current.start_day, ir.confirm_window_days.0
                             ),
                         ));
-                        (Response::IUPD, false)
+                        (Response::IUPD, None)
                     }
                 } else {
                     let reasons = confirmation_reasons(
-                        config, &current, &sum, target_pd, non_target_pd, nlt_pd, &new, subject, index,
+                        config,
+                        &current,
+                        &sum,
+                        target_pd,
+                        non_target_pd,
+                        nlt_pd,
+                        &new,
+                        subject,
+                        index,
                     );
                     if !reasons.is_empty() {
                         rules.push(Rule::new(
@@ -196,10 +208,16 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                                 reasons.join("; ")
                             ),
                         ));
-                        (Response::ICPD, true)
+                        (Response::ICPD, Some(current))
                     } else {
                         let still = still_progressing(
-                            config, &current, &sum, previous_sum, target_pd, non_target_pd, &new,
+                            config,
+                            &current,
+                            &sum,
+                            previous_sum,
+                            target_pd,
+                            non_target_pd,
+                            &new,
                         );
                         if !still.is_empty() {
                             rules.push(Rule::new(
@@ -215,10 +233,10 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                                     r.nlt_reference = new.nlt_sum;
                                 }
                             }
-                            (Response::IUPD, false)
+                            (Response::IUPD, None)
                         } else if target == Some(TargetCategory::NE) {
                             rules.push(pending_rule(subject, &current));
-                            (Response::NE, false)
+                            (Response::NE, None)
                         } else {
                             rules.push(Rule::new(
                                 "irecist.reset",
@@ -228,7 +246,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                                 ),
                             ));
                             run = None;
-                            (combine(target, non_target, &new, &mut rules), false)
+                            (combine(target, non_target, &new, &mut rules), None)
                         }
                     }
                 }
@@ -237,7 +255,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
 
         let mut row = missing_scan_row(tp);
         row.overall = overall;
-        row.target = target.map(|t| target_response(t));
+        row.target = target.map(target_response);
         row.non_target = non_target.map(non_target_response);
         row.new_lesions = Some(new_lesions_value(finding));
         if has_targets && (sum.complete || sum.imputed) {
@@ -277,8 +295,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                 (NltNadir::FirstValue, Some(n)) => n,
             });
         }
-        if confirmed_now {
-            let current = run.expect("a confirmation always has a run");
+        if let Some(current) = confirmed_run {
             let at = match ir.pfs_date {
                 PfsDate::Iupd => &subject.timepoints[current.start_index],
                 PfsDate::Icpd => tp,
@@ -364,15 +381,27 @@ fn new_lesion_state(
     let mut nlnt = Vec::new();
     for lesion in &brand_new {
         let measurable = match lesion.measure {
-            Measure::Value(v) => v >= measurable_minimum(config, lesion.nodal, lesion.slice_thickness),
+            Measure::Value(v) => {
+                v >= measurable_minimum(config, lesion.nodal, lesion.slice_thickness)
+            }
             Measure::Missing => false,
         };
-        let total = registry.iter().filter(|r| r.category == NewCategory::Nlt).count();
+        let total = registry
+            .iter()
+            .filter(|r| r.category == NewCategory::Nlt)
+            .count();
         let in_organ = registry
             .iter()
-            .filter(|r| r.category == NewCategory::Nlt && r.organ_key.is_some() && r.organ_key == lesion.organ_key)
+            .filter(|r| {
+                r.category == NewCategory::Nlt
+                    && r.organ_key.is_some()
+                    && r.organ_key == lesion.organ_key
+            })
             .count();
-        let category = if measurable && total < ir.max_new_targets && in_organ < ir.max_new_targets_per_organ {
+        let category = if measurable
+            && total < ir.max_new_targets
+            && in_organ < ir.max_new_targets_per_organ
+        {
             nlt.push(lesion.id.as_str());
             NewCategory::Nlt
         } else {
@@ -432,7 +461,9 @@ fn new_lesion_state(
             if obs.status == NewStatus::UnequivocalProgression {
                 state.nlnt_unequivocal.push(registered.id.clone());
             }
-            if obs.change == Some(Change::Increased) || obs.status == NewStatus::UnequivocalProgression {
+            if obs.change == Some(Change::Increased)
+                || obs.status == NewStatus::UnequivocalProgression
+            {
                 state.nlnt_increased.push(registered.id.clone());
             }
         }
@@ -454,7 +485,10 @@ fn nlt_progression(
     if meets_pd(config, new.nlt_sum, reference) {
         rules.push(Rule::new(
             "irecist.new_lesion.nlt_pd",
-            format!("{} → new-lesion progression", pd_detail(config, new.nlt_sum, reference, "new-lesion target sum")),
+            format!(
+                "{} → new-lesion progression",
+                pd_detail(config, new.nlt_sum, reference, "new-lesion target sum")
+            ),
         ));
         return true;
     }
@@ -496,13 +530,19 @@ fn confirmation_reasons(
             .map(|(l, _)| l.id.as_str())
             .collect();
         if !increased.is_empty() {
-            reasons.push(format!("non-target {} increased further", increased.join(", ")));
+            reasons.push(format!(
+                "non-target {} increased further",
+                increased.join(", ")
+            ));
         }
     } else if non_target_pd {
         reasons.push("non-target lesions now progress unequivocally".to_string());
     }
     if !new.brand_new.is_empty() {
-        reasons.push(format!("additional new lesion {}", new.brand_new.join(", ")));
+        reasons.push(format!(
+            "additional new lesion {}",
+            new.brand_new.join(", ")
+        ));
     }
     if run.triggers.new_lesions {
         let grown = new.nlt_sum - run.nlt_reference;
@@ -590,16 +630,23 @@ fn combine(
         Some(TargetCategory::SD) | Some(TargetCategory::PD) => Response::ISD,
         None => match non_target {
             Some(NonTargetCategory::CR) if !persisting => Response::ICR,
-            Some(NonTargetCategory::CR) | Some(NonTargetCategory::NonCrNonPd) => Response::NonICrNonIUpd,
+            Some(NonTargetCategory::CR) | Some(NonTargetCategory::NonCrNonPd) => {
+                Response::NonICrNonIUpd
+            }
             _ => Response::NE,
         },
     };
-    let t = target.map(|t| target_response(t).as_str()).unwrap_or("none");
+    let t = target
+        .map(|t| target_response(t).as_str())
+        .unwrap_or("none");
     let nt = non_target
         .map(|n| non_target_response(n).as_str())
         .unwrap_or("none");
     let persisting_text = if persisting {
-        format!(", new lesion {} persisting (no iCR)", new.persistent_present.join(", "))
+        format!(
+            ", new lesion {} persisting (no iCR)",
+            new.persistent_present.join(", ")
+        )
     } else {
         String::new()
     };

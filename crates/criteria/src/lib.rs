@@ -66,9 +66,7 @@ pub fn assess_timeline(
     for subject in &timeline.subjects {
         subjects.push(assess_subject(subject, config, criteria, &mut problems)?);
     }
-    subjects.sort_by(|a, b| {
-        (&a.subject_id, &a.reader).cmp(&(&b.subject_id, &b.reader))
-    });
+    subjects.sort_by(|a, b| (&a.subject_id, &a.reader).cmp(&(&b.subject_id, &b.reader)));
     Ok(Assessment {
         schema: ASSESSMENT_SCHEMA.to_string(),
         generator: Generator {

@@ -36,7 +36,9 @@ pub struct LesionRef {
 pub enum NonTargetState {
     Absent,
     /// Present; for nodes, the short axis when given (normal below 10 mm).
-    Present { nodal_short_axis: Option<Micrometres> },
+    Present {
+        nodal_short_axis: Option<Micrometres>,
+    },
     UnequivocalProgression,
     NotAssessed,
 }
@@ -104,7 +106,9 @@ pub fn organ_key(organ: Option<&str>, nodal: bool, nodes_one_organ: bool) -> Opt
     if nodal && nodes_one_organ {
         return Some(LYMPH_NODE_ORGAN.to_string());
     }
-    organ.map(|o| o.trim().to_lowercase()).filter(|o| !o.is_empty())
+    organ
+        .map(|o| o.trim().to_lowercase())
+        .filter(|o| !o.is_empty())
 }
 
 struct Ctx<'a> {
@@ -117,7 +121,13 @@ impl Ctx<'_> {
         InputError::subject(self.subject, timepoint, field, message)
     }
 
-    fn mm(&self, tp: &str, field: &str, lesion: &str, value: f64) -> Result<Micrometres, InputError> {
+    fn mm(
+        &self,
+        tp: &str,
+        field: &str,
+        lesion: &str,
+        value: f64,
+    ) -> Result<Micrometres, InputError> {
         let micrometres = Micrometres::from_mm(value).ok_or_else(|| {
             self.error(
                 Some(tp),
@@ -204,7 +214,11 @@ fn date_timepoints<'a>(
         .collect();
     if flagged.len() > 1 {
         let label = timepoint_label(&subject.timepoints[flagged[1]], flagged[1]);
-        return Err(ctx.error(Some(&label), "baseline", "more than one timepoint is marked baseline".into()));
+        return Err(ctx.error(
+            Some(&label),
+            "baseline",
+            "more than one timepoint is marked baseline".into(),
+        ));
     }
     let done = |i: &usize| subject.timepoints[*i].scan == ScanStatus::Done;
     let all_dated = ordinal.iter().all(Option::is_some);
@@ -218,11 +232,21 @@ fn date_timepoints<'a>(
             .filter(|&i| subject.timepoints[i].day.is_some())
             .min_by_key(|&i| (subject.timepoints[i].day, i)),
     }
-    .ok_or_else(|| ctx.error(None, "timepoints", "no timepoint with a scan done to serve as baseline".into()))?;
+    .ok_or_else(|| {
+        ctx.error(
+            None,
+            "timepoints",
+            "no timepoint with a scan done to serve as baseline".into(),
+        )
+    })?;
     let baseline_tp = &subject.timepoints[baseline];
     if baseline_tp.scan == ScanStatus::Missing {
         let label = timepoint_label(baseline_tp, baseline);
-        return Err(ctx.error(Some(&label), "scan", "the baseline scan is marked missing".into()));
+        return Err(ctx.error(
+            Some(&label),
+            "scan",
+            "the baseline scan is marked missing".into(),
+        ));
     }
     let baseline_day = baseline_tp.day.unwrap_or(0);
     let mut dated = Vec::with_capacity(subject.timepoints.len());
@@ -269,7 +293,11 @@ pub fn prepare_subject(
         for lesion in &d.tp.lesions {
             let id = lesion.lesion_id.as_str();
             if seen.contains(&id) {
-                return Err(ctx.error(Some(&label), "lesion_id", format!("lesion {id} is listed twice")));
+                return Err(ctx.error(
+                    Some(&label),
+                    "lesion_id",
+                    format!("lesion {id} is listed twice"),
+                ));
             }
             seen.push(id);
             match roles.get(id) {
@@ -296,8 +324,15 @@ pub fn prepare_subject(
     let mut targets = Vec::new();
     let mut non_targets = Vec::new();
     let mut baseline_measures = Vec::new();
-    for lesion in &baseline_tp.lesions {
-        let organ = organ_key(lesion.organ.as_deref(), lesion.nodal, recist.nodes_one_organ);
+    // Lesion-id order, so no result or explanation depends on the order of the input.
+    let mut baseline_lesions: Vec<&Lesion> = baseline_tp.lesions.iter().collect();
+    baseline_lesions.sort_by(|a, b| a.lesion_id.cmp(&b.lesion_id));
+    for lesion in baseline_lesions {
+        let organ = organ_key(
+            lesion.organ.as_deref(),
+            lesion.nodal,
+            recist.nodes_one_organ,
+        );
         let entry = LesionRef {
             id: lesion.lesion_id.clone(),
             nodal: lesion.nodal,
@@ -312,11 +347,18 @@ pub fn prepare_subject(
                     _ => None,
                 };
                 let Some(value) = value else {
-                    let field = if lesion.nodal { "short_axis_mm" } else { "long_axis_mm" };
+                    let field = if lesion.nodal {
+                        "short_axis_mm"
+                    } else {
+                        "long_axis_mm"
+                    };
                     return Err(ctx.error(
                         Some(&baseline_label),
                         field,
-                        format!("target lesion {} has no measurement at baseline", lesion.lesion_id),
+                        format!(
+                            "target lesion {} has no measurement at baseline",
+                            lesion.lesion_id
+                        ),
                     ));
                 };
                 check_measurable(&ctx, lesion, value, problems)?;
@@ -352,7 +394,10 @@ pub fn prepare_subject(
         let tp = d.tp;
         let find = |id: &str| tp.lesions.iter().find(|l| l.lesion_id == id);
         for lesion in &tp.lesions {
-            let known = targets.iter().chain(&non_targets).any(|t| t.id == lesion.lesion_id);
+            let known = targets
+                .iter()
+                .chain(&non_targets)
+                .any(|t| t.id == lesion.lesion_id);
             if lesion.role != Role::New && !known {
                 return Err(ctx.error(
                     Some(&label),
@@ -382,7 +427,10 @@ pub fn prepare_subject(
         let mut nt_changes = Vec::with_capacity(non_targets.len());
         for nt in &non_targets {
             let (state, change) = match find(&nt.id) {
-                Some(lesion) => (non_target_state(&ctx, &label, lesion)?, lesion.change_since_last),
+                Some(lesion) => (
+                    non_target_state(&ctx, &label, lesion)?,
+                    lesion.change_since_last,
+                ),
                 None => (NonTargetState::NotAssessed, None),
             };
             nt_states.push(state);
@@ -446,9 +494,10 @@ fn therapy_start_day(
 
 fn subject_problem(ctx: &Ctx, kind: &str, message: String) -> Problem {
     let mut problem = Problem::new(kind, message);
-    problem
-        .extra
-        .insert("subject_id".into(), serde_json::Value::String(ctx.subject.to_string()));
+    problem.extra.insert(
+        "subject_id".into(),
+        serde_json::Value::String(ctx.subject.to_string()),
+    );
     problem
 }
 
@@ -460,7 +509,9 @@ fn target_followup_measure(
 ) -> Result<Measure, InputError> {
     if matches!(
         lesion.status,
-        Some(LesionStatus::Present | LesionStatus::UnequivocalProgression | LesionStatus::Equivocal)
+        Some(
+            LesionStatus::Present | LesionStatus::UnequivocalProgression | LesionStatus::Equivocal
+        )
     ) && lesion.fragments_mm.is_none()
         && lesion.coalesced_into.is_none()
     {
@@ -518,9 +569,13 @@ fn new_lesion_obs(ctx: &Ctx, label: &str, lesion: &Lesion) -> Result<NewLesionOb
         Some(LesionStatus::Equivocal) => NewStatus::Equivocal,
         Some(LesionStatus::UnequivocalProgression) => NewStatus::UnequivocalProgression,
         _ => match (lesion.nodal, measure) {
-            (true, Measure::Value(sa)) if sa < recist.new_node_min_sa => NewStatus::BelowNodeThreshold,
+            (true, Measure::Value(sa)) if sa < recist.new_node_min_sa => {
+                NewStatus::BelowNodeThreshold
+            }
             (true, Measure::Value(sa))
-                if recist.new_node_equivocal_below.is_some_and(|limit| sa < limit) =>
+                if recist
+                    .new_node_equivocal_below
+                    .is_some_and(|limit| sa < limit) =>
             {
                 NewStatus::Equivocal
             }
@@ -529,7 +584,11 @@ fn new_lesion_obs(ctx: &Ctx, label: &str, lesion: &Lesion) -> Result<NewLesionOb
     };
     Ok(NewLesionObs {
         id: lesion.lesion_id.clone(),
-        organ_key: organ_key(lesion.organ.as_deref(), lesion.nodal, recist.nodes_one_organ),
+        organ_key: organ_key(
+            lesion.organ.as_deref(),
+            lesion.nodal,
+            recist.nodes_one_organ,
+        ),
         nodal: lesion.nodal,
         measure,
         status,
@@ -561,7 +620,9 @@ pub fn measurable_minimum(config: &Config, nodal: bool, slice: Option<Micrometre
     };
     let apply_slice = !nodal || recist.node_slice_rule;
     match slice {
-        Some(s) if apply_slice => floor.max(Micrometres(s.0.saturating_mul(recist.slice_thickness_factor))),
+        Some(s) if apply_slice => floor.max(Micrometres(
+            s.0.saturating_mul(recist.slice_thickness_factor),
+        )),
         _ => floor,
     }
 }
@@ -578,7 +639,11 @@ fn check_measurable(
     };
     let minimum = measurable_minimum(ctx.config, lesion.nodal, slice);
     if value < minimum {
-        let what = if lesion.nodal { "short axis" } else { "long axis" };
+        let what = if lesion.nodal {
+            "short axis"
+        } else {
+            "long axis"
+        };
         problems.push(subject_problem(
             ctx,
             "not_measurable_at_baseline",

@@ -1,9 +1,7 @@
 //! RECIST 1.1 (Eisenhauer 2009; spec §2): timepoint responses with their reasons, both
 //! best overall responses, and the date of progression.
 
-use crate::assessment::{
-    Criterion, CriterionAssessment, NewLesions, Progression, Response, Rule,
-};
+use crate::assessment::{Criterion, CriterionAssessment, NewLesions, Progression, Response, Rule};
 use crate::bor::{self, Level, Row};
 use crate::categories::{
     new_lesion_finding, non_target_category, target_category, target_sum, NewLesionFinding,
@@ -28,14 +26,16 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
         let tp = &subject.timepoints[index];
         if tp.scan_missing {
             out.push(missing_scan_row(tp));
-            levels.push(Row { day: tp.day, level: Level::NE });
+            levels.push(Row {
+                day: tp.day,
+                level: Level::NE,
+            });
             continue;
         }
         let mut rules = Vec::new();
         let sum = target_sum(config, subject, index);
-        let mut target = has_targets.then(|| {
-            target_category(config, subject, tp, &sum, baseline_sum, nadir, &mut rules)
-        });
+        let mut target = has_targets
+            .then(|| target_category(config, subject, tp, &sum, baseline_sum, nadir, &mut rules));
         if target == Some(TargetCategory::SD) && config.recist.pr_sticky {
             if let Some(detail) = sticky_pr_reason(config, &target_levels) {
                 rules.push(Rule::new("recist.pr_sticky", detail));
@@ -43,12 +43,17 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
             }
         }
         let mut non_target = non_target_category(config, subject, tp, &mut rules);
-        if config.recist.reappearance_after_confirmed_cr_is_pd && confirmed_cr_before(config, &levels) {
+        if config.recist.reappearance_after_confirmed_cr_is_pd
+            && confirmed_cr_before(config, &levels)
+        {
             let (target_back, non_target_back) = reappearance(config, subject, index);
             if !target_back.is_empty() && target.is_some() {
                 rules.push(Rule::new(
                     "recist.reappearance_after_confirmed_cr",
-                    format!("target {} reappeared after a confirmed CR → PD", target_back.join(", ")),
+                    format!(
+                        "target {} reappeared after a confirmed CR → PD",
+                        target_back.join(", ")
+                    ),
                 ));
                 target = Some(TargetCategory::PD);
             }
@@ -160,7 +165,11 @@ fn confirmed_cr_before(config: &Config, levels: &[Row]) -> bool {
 }
 
 /// Lesions present again after a CR (at a CR every non-nodal lesion was 0, every node < 10 mm).
-fn reappearance(config: &Config, subject: &PreparedSubject, index: usize) -> (Vec<String>, Vec<String>) {
+fn reappearance(
+    config: &Config,
+    subject: &PreparedSubject,
+    index: usize,
+) -> (Vec<String>, Vec<String>) {
     let tp = &subject.timepoints[index];
     let normal_below = config.recist.node_normal_below;
     let targets = subject
@@ -227,8 +236,12 @@ fn overall_response(
     new: NewLesionFinding,
     rules: &mut Vec<Rule>,
 ) -> Response {
-    let t = target.map(|t| target_response(t).as_str()).unwrap_or("none");
-    let nt = non_target.map(|n| non_target_response(n).as_str()).unwrap_or("none");
+    let t = target
+        .map(|t| target_response(t).as_str())
+        .unwrap_or("none");
+    let nt = non_target
+        .map(|n| non_target_response(n).as_str())
+        .unwrap_or("none");
     let nl = match new {
         NewLesionFinding::Present => "yes",
         _ => "no",

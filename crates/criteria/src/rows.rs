@@ -4,7 +4,11 @@ use crate::assessment::{Response, Rule, TimepointAssessment};
 use crate::exact::{display_percent_change, Micrometres};
 use crate::prepare::{PreparedSubject, PreparedTimepoint};
 
-pub fn empty_row(tp: &PreparedTimepoint, overall: Response, rules: Vec<Rule>) -> TimepointAssessment {
+pub fn empty_row(
+    tp: &PreparedTimepoint,
+    overall: Response,
+    rules: Vec<Rule>,
+) -> TimepointAssessment {
     TimepointAssessment {
         timepoint_id: tp.id.clone(),
         day: tp.day,
@@ -23,7 +27,11 @@ pub fn empty_row(tp: &PreparedTimepoint, overall: Response, rules: Vec<Rule>) ->
     }
 }
 
-pub fn baseline_row(subject: &PreparedSubject, baseline_sum: Micrometres, sum_name: &str) -> TimepointAssessment {
+pub fn baseline_row(
+    subject: &PreparedSubject,
+    baseline_sum: Micrometres,
+    sum_name: &str,
+) -> TimepointAssessment {
     let tp = &subject.timepoints[0];
     let nodes = subject.targets.iter().filter(|t| t.nodal).count();
     let detail = if subject.targets.is_empty() {
@@ -51,12 +59,20 @@ pub fn missing_scan_row(tp: &PreparedTimepoint) -> TimepointAssessment {
     empty_row(
         tp,
         Response::NE,
-        vec![Rule::new("scan.missing", "no imaging at this visit → NE".to_string())],
+        vec![Rule::new(
+            "scan.missing",
+            "no imaging at this visit → NE".to_string(),
+        )],
     )
 }
 
 /// Fills the sum, nadir and percent columns (percentages for display only).
-pub fn set_numbers(row: &mut TimepointAssessment, sum: Micrometres, baseline: Micrometres, nadir: Micrometres) {
+pub fn set_numbers(
+    row: &mut TimepointAssessment,
+    sum: Micrometres,
+    baseline: Micrometres,
+    nadir: Micrometres,
+) {
     row.target_sum_mm = Some(sum.as_mm());
     row.change_from_baseline_pct = display_percent_change(sum.0, baseline.0);
     row.nadir = Some(nadir.as_mm());

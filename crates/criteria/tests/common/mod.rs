@@ -170,7 +170,9 @@ pub fn bor_of(a: &Assessment, subject_id: &str, c: Criterion) -> &'static str {
 
 /// Best overall response with CR/PR confirmation of subject `S1`.
 pub fn confirmed_bor(a: &Assessment, c: Criterion) -> &'static str {
-    criterion(a, "S1", c).confirmed_best_overall_response.as_str()
+    criterion(a, "S1", c)
+        .confirmed_best_overall_response
+        .as_str()
 }
 
 /// The day progression is dated to for subject `S1`, if any.

@@ -1,0 +1,170 @@
+//! [`read_sr`]: open a file, decide whether it is an SR, and read it.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use dicom_dictionary_std::tags;
+use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::entries::{
+    EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
+};
+
+use super::tree::string;
+use super::{document, groups, SrDocument, SrError};
+
+/// Every standard SR storage class shares this prefix (PS3.4 B.5).
+const SR_CLASS_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.88.";
+
+/// Reads one SR file.
+///
+/// Errors only when the file is not readable DICOM or is not a structured report. An SR
+/// that cannot hold measurements (Basic Text SR, Key Object Selection, other SR classes)
+/// or that is not a TID 1500 Measurement Report comes back with `is_tid1500 = false` and
+/// `not_tid1500_reason`, its header attributes filled and no groups.
+///
+/// # Errors
+///
+/// [`SrError::Unreadable`] when the file cannot be opened or parsed as DICOM (Part 10, or
+/// a bare little-endian data set); [`SrError::NotSr`] when it is DICOM but not a
+/// structured report. Both name the file.
+pub fn read_sr(path: &Path) -> Result<SrDocument, SrError> {
+    let shown = path.display().to_string();
+    let (root, meta_sop_class) = open(path).map_err(|reason| SrError::Unreadable {
+        path: shown.clone(),
+        reason,
+    })?;
+    let sop_class_uid = string(&root, tags::SOP_CLASS_UID)
+        .or(meta_sop_class)
+        .ok_or_else(|| SrError::NotSr {
+            path: shown.clone(),
+            reason: "no SOP Class UID".to_string(),
+        })?;
+    let class = SrClass::of(&sop_class_uid, &root).ok_or_else(|| SrError::NotSr {
+        path: shown.clone(),
+        reason: format!("SOP Class UID {sop_class_uid} is not a structured report"),
+    })?;
+
+    let mut doc = SrDocument {
+        path: shown,
+        sop_instance_uid: string(&root, tags::SOP_INSTANCE_UID).unwrap_or_default(),
+        sop_class_uid,
+        ..SrDocument::default()
+    };
+    document::read_header(&root, &mut doc);
+
+    let verdict = match class {
+        SrClass::CanHoldMeasurements => document::check_tid1500(&root, &doc),
+        SrClass::NoMeasurements(why) => Err(why),
+    };
+    match verdict {
+        Ok(()) => {
+            doc.is_tid1500 = true;
+            doc.groups = groups::read_groups(&root, &mut doc.problems);
+        }
+        Err(reason) => doc.not_tid1500_reason = Some(reason),
+    }
+    Ok(doc)
+}
+
+/// What the SOP class allows.
+enum SrClass {
+    /// Enhanced, Comprehensive, Comprehensive 3D, Extensible SR: NUM items allowed.
+    CanHoldMeasurements,
+    /// An SR that cannot carry TID 1500 measurements, and why.
+    NoMeasurements(String),
+}
+
+impl SrClass {
+    /// `None` when the object is not an SR at all.
+    fn of(sop_class_uid: &str, root: &InMemDicomObject) -> Option<SrClass> {
+        let class = match sop_class_uid.strip_prefix(SR_CLASS_PREFIX) {
+            Some("22" | "33" | "34" | "35") => SrClass::CanHoldMeasurements,
+            Some("11") => SrClass::NoMeasurements(format!(
+                "SOP class {sop_class_uid} is Basic Text SR, which cannot hold NUM measurements"
+            )),
+            Some("59") => SrClass::NoMeasurements(format!(
+                "SOP class {sop_class_uid} is Key Object Selection, which holds no measurements"
+            )),
+            Some(_) => SrClass::NoMeasurements(format!(
+                "SOP class {sop_class_uid} is not an SR class used for TID 1500 \
+                 (Enhanced, Comprehensive, Comprehensive 3D or Extensible SR)"
+            )),
+            // A private SOP class can still carry an SR content tree; it is listed, not used.
+            None if string(root, tags::VALUE_TYPE).as_deref() == Some("CONTAINER")
+                && root.get(tags::CONTENT_SEQUENCE).is_some() =>
+            {
+                SrClass::NoMeasurements(format!(
+                    "SOP class {sop_class_uid} is not a standard SR storage class"
+                ))
+            }
+            None => return None,
+        };
+        Some(class)
+    }
+}
+
+/// Opens a DICOM file up to Pixel Data: a Part 10 file (with or without preamble), or a
+/// bare little-endian data set without file meta (which some tools still write). Returns
+/// the data set and the meta's Media Storage SOP Class UID, if any.
+fn open(path: &Path) -> Result<(InMemDicomObject, Option<String>), String> {
+    match OpenFileOptions::new()
+        .read_until(tags::PIXEL_DATA)
+        .open_file(path)
+    {
+        Ok(file) => {
+            let meta_class = file
+                .meta()
+                .media_storage_sop_class_uid()
+                .trim_end_matches(['\0', ' '])
+                .to_string();
+            let meta_class = (!meta_class.is_empty()).then_some(meta_class);
+            Ok((file.into_inner(), meta_class))
+        }
+        Err(part10_error) => match open_bare_dataset(path) {
+            Some(Ok(root)) => Ok((root, None)),
+            Some(Err(bare_error)) => Err(format!(
+                "{}; read as a data set without file meta: {bare_error}",
+                error_chain(&part10_error)
+            )),
+            None => Err(error_chain(&part10_error)),
+        },
+    }
+}
+
+/// Reads a data set without file meta, choosing explicit or implicit VR from the first
+/// element. `None` when the file does not start like a bare data set (first element in
+/// group 0008), so random bytes are not parsed at all.
+fn open_bare_dataset(path: &Path) -> Option<Result<InMemDicomObject, String>> {
+    let mut head = [0u8; 6];
+    let mut file = File::open(path).ok()?;
+    file.read_exact(&mut head).ok()?;
+    if head[0..2] != [0x08, 0x00] {
+        return None;
+    }
+    // Explicit VR puts two upper-case letters (the VR) right after the tag.
+    let explicit = head[4].is_ascii_uppercase() && head[5].is_ascii_uppercase();
+    let ts = if explicit {
+        EXPLICIT_VR_LITTLE_ENDIAN.erased()
+    } else {
+        IMPLICIT_VR_LITTLE_ENDIAN.erased()
+    };
+    let reader = BufReader::new(File::open(path).ok()?);
+    Some(InMemDicomObject::read_dataset_with_ts(reader, &ts).map_err(|e| error_chain(&e)))
+}
+
+/// An error with its causes: dicom-object's top-level messages ("Could not parse meta
+/// group data set") say where it failed, the causes say why.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,113 @@
+//! `extract`: archive → `oncoread.timeline/1`.
+//!
+//! Scans the roots into the index (only changed files are read), reads every structured
+//! report under the roots in parallel, and assembles the timeline. The document's
+//! `problems` hold every file that could not be indexed, every report that could not be
+//! read or used, and every assembly decision to review; at file level
+//! `files seen = instances indexed + file problems` holds exactly.
+
+use std::path::PathBuf;
+
+use oncoread_criteria::timeline::{Problem, Timeline};
+use oncoread_dicom::sr::{read_sr, SrDocument};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::assemble::{assemble, LesionRoles};
+use crate::index::{Index, IndexError};
+use crate::scan::{is_under, problems_under, scan, ScanError, ScanOptions, ScanSummary};
+use crate::walk::normalise_root;
+
+#[derive(Debug, Clone, Default)]
+pub struct ExtractOptions {
+    pub scan: ScanOptions,
+    /// Roles assigned by hand (`lesions.csv`), used when the reports carry none.
+    pub roles: LesionRoles,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExtractSummary {
+    pub scan: ScanSummary,
+    /// Structured reports found under the roots.
+    pub reports: usize,
+    /// Reports that were read (the others are problems).
+    pub reports_read: usize,
+    pub subjects: usize,
+    pub timepoints: usize,
+    pub lesion_observations: usize,
+    pub problems: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+pub fn extract(
+    roots: &[PathBuf],
+    index: &mut Index,
+    options: &ExtractOptions,
+) -> Result<(Timeline, ExtractSummary), ExtractError> {
+    let scanned = scan(roots, index, &options.scan)?;
+    let normalised: Vec<PathBuf> = roots.iter().map(|r| normalise_root(r)).collect();
+    let under = |path: &str| is_under(path, &normalised);
+
+    let mut problems: Vec<Problem> = problems_under(index, roots)?
+        .into_iter()
+        .map(|p| {
+            let mut problem = Problem::new("unreadable_file", p.reason);
+            problem.path = Some(p.path);
+            problem
+        })
+        .collect();
+    let images: Vec<_> = index.records()?.into_iter().filter(|r| under(&r.path)).collect();
+    let report_records: Vec<_> = index
+        .sr_records()?
+        .into_iter()
+        .filter(|r| under(&r.path))
+        .collect();
+
+    let read = |path: &str| read_sr(std::path::Path::new(path));
+    let results: Vec<(String, Result<SrDocument, String>)> = match options.scan.threads {
+        Some(1) => report_records
+            .iter()
+            .map(|r| (r.path.clone(), read(&r.path).map_err(|e| e.to_string())))
+            .collect(),
+        _ => report_records
+            .par_iter()
+            .map(|r| (r.path.clone(), read(&r.path).map_err(|e| e.to_string())))
+            .collect(),
+    };
+    let mut reports = Vec::with_capacity(results.len());
+    for (path, result) in results {
+        match result {
+            Ok(doc) => reports.push(doc),
+            Err(reason) => {
+                let mut problem = Problem::new("sr_unreadable", reason);
+                problem.path = Some(path);
+                problems.push(problem);
+            }
+        }
+    }
+
+    let mut timeline = assemble(&images, &reports, &options.roles, &mut problems);
+    let summary = ExtractSummary {
+        scan: scanned,
+        reports: report_records.len(),
+        reports_read: reports.len(),
+        subjects: timeline.subjects.len(),
+        timepoints: timeline.subjects.iter().map(|s| s.timepoints.len()).sum(),
+        lesion_observations: timeline
+            .subjects
+            .iter()
+            .flat_map(|s| &s.timepoints)
+            .map(|t| t.lesions.len())
+            .sum(),
+        problems: problems.len(),
+    };
+    timeline.problems = problems;
+    Ok((timeline, summary))
+}

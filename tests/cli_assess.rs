@@ -1,0 +1,402 @@
+//! End-to-end tests of `oncoread assess`: the binary on the bundled sample and on small
+//! hand-made documents, checked against the JSON schemas and hand-derived expectations.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn oncoread(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oncoread"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the oncoread binary runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oncoread-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo().join("schemas").join(name)).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, doc: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not follow the schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+fn assess_doc(doc: &Value, extra: &[&str]) -> (Output, Option<Value>) {
+    let dir = temp_dir("doc");
+    let input = dir.join("timeline.json");
+    std::fs::write(&input, serde_json::to_vec(doc).unwrap()).unwrap();
+    let mut args = vec!["assess", input.to_str().unwrap(), "-o", "-"];
+    args.extend_from_slice(extra);
+    let output = oncoread(&args);
+    let parsed = serde_json::from_slice(&output.stdout).ok();
+    (output, parsed)
+}
+
+fn criterion<'a>(assessment: &'a Value, subject: &str, name: &str) -> &'a Value {
+    assessment["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subject_id"] == subject)
+        .unwrap_or_else(|| panic!("subject {subject}"))["assessments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["criterion"] == name)
+        .unwrap_or_else(|| panic!("criterion {name}"))
+}
+
+fn overall(assessment: &Value) -> Vec<String> {
+    assessment["timepoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["overall"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn sample_timeline_assesses_and_follows_both_schemas() {
+    let dir = temp_dir("sample");
+    let out = dir.join("assessment.json");
+    let output = oncoread(&[
+        "assess",
+        "fixtures/sample-timeline.json",
+        "--config",
+        "pipeline.toml",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("4 subject(s), 2 criterion(s)"), "{stderr}");
+
+    let timeline: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("fixtures/sample-timeline.json")).unwrap(),
+    )
+    .unwrap();
+    assert_valid(
+        &schema("timeline.schema.json"),
+        &timeline,
+        "the sample timeline",
+    );
+    let assessment: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_valid(
+        &schema("assessment.schema.json"),
+        &assessment,
+        "the assessment",
+    );
+
+    // SUBJ-001: 42 + 18 + 16 (node SA) = 76 mm; W8 30.1 + 12 + 11 = 53.1 mm;
+    // 53.1 / 76 = 0.6987 ≤ 0.7 → PR; W16 24 + 5 (too small) + 9 = 38.0 → PR;
+    // W24 22.5 + 5 + 8 = 35.5 → PR (NT1 persists, so never CR).
+    let s1 = criterion(&assessment, "SUBJ-001", "recist1.1");
+    assert_eq!(overall(s1), ["BL", "PR", "PR", "PR"]);
+    assert_eq!(s1["timepoints"][1]["target_sum_mm"], json!(53.1));
+    assert_eq!(s1["timepoints"][2]["target_sum_mm"], json!(38.0));
+    // Days come from dates: 2025-01-06 → 2025-03-03 is 26 + 28 + 2 = 56 days.
+    assert_eq!(s1["timepoints"][1]["day"], json!(56));
+    // (53.1 − 76) / 76 = −30.13 % → −30.1 for display.
+    assert_eq!(
+        s1["timepoints"][1]["change_from_baseline_pct"],
+        json!(-30.1)
+    );
+    assert_eq!(s1["best_overall_response"], "PR");
+
+    // SUBJ-002, pseudo-progression: 35 + 25 = 60 → 44 + 30 = 74 (+23.3 %, +14 mm) with a
+    // new liver lesion: RECIST PD at W8 (day 56). iRECIST: iUPD at W8; W14 (42 days
+    // later) 30 + 20 = 50 < 74, new lesion unchanged → reset; 50 > 0.7 × 60 = 42 → iSD;
+    // W22 22 + 15 = 37 ≤ 42 and the new lesion gone → iPR.
+    let s2_recist = criterion(&assessment, "SUBJ-002", "recist1.1");
+    assert_eq!(overall(s2_recist), ["BL", "PD"]);
+    assert_eq!(s2_recist["progression"]["day"], json!(56));
+    let s2_irecist = criterion(&assessment, "SUBJ-002", "irecist");
+    assert_eq!(overall(s2_irecist), ["BL", "iUPD", "iSD", "iPR"]);
+    assert_eq!(s2_irecist["best_overall_response"], "iPR");
+    assert_eq!(s2_irecist["progression"], Value::Null);
+    let flags = assessment["subjects"][1]["flags"].as_array().unwrap();
+    assert!(
+        flags.iter().any(|f| f["kind"] == "pseudoprogression"),
+        "{flags:?}"
+    );
+
+    // SUBJ-003: 27.0 → 32.4 mm is exactly +20 % and +5.4 mm → PD; iRECIST confirms at
+    // W14: 38.0 − 32.4 = 5.6 mm ≥ 5 → iCPD, dated back to the iUPD on day 56.
+    assert_eq!(
+        overall(criterion(&assessment, "SUBJ-003", "recist1.1")),
+        ["BL", "PD"]
+    );
+    let s3_irecist = criterion(&assessment, "SUBJ-003", "irecist");
+    assert_eq!(overall(s3_irecist), ["BL", "iUPD", "iCPD"]);
+    assert_eq!(s3_irecist["progression"]["day"], json!(56));
+
+    // SUBJ-004 (non-target only): non-CR/non-PD at day 57, missed scan, then CR (node
+    // 8 mm < 10, effusion gone). Unconfirmed BOR CR; the CR is never confirmed, so the
+    // confirmed BOR is non-CR/non-PD (seen at day 57 ≥ 42).
+    let s4 = criterion(&assessment, "SUBJ-004", "recist1.1");
+    assert_eq!(overall(s4), ["BL", "non-CR/non-PD", "NE", "CR"]);
+    assert_eq!(s4["best_overall_response"], "CR");
+    assert_eq!(s4["confirmed_best_overall_response"], "non-CR/non-PD");
+
+    // The effective config is written, defaults included.
+    assert_eq!(assessment["config"]["recist.pd_rel"], json!(0.2));
+    assert_eq!(
+        assessment["config"]["irecist.confirm_window_days"],
+        json!([28, 56])
+    );
+    assert_eq!(
+        assessment["generator"]["input_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+}
+
+#[test]
+fn csv_input_gives_the_same_assessment_as_json() {
+    let json_out = oncoread(&["assess", "fixtures/sample-timeline.json", "-o", "-"]);
+    let csv_out = oncoread(&["assess", "fixtures/sample-timeline.csv", "-o", "-"]);
+    assert!(
+        csv_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv_out.stderr)
+    );
+    let mut a: Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    let mut b: Value = serde_json::from_slice(&csv_out.stdout).unwrap();
+    a["generator"]["input_sha256"] = Value::Null;
+    b["generator"]["input_sha256"] = Value::Null;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let first = oncoread(&["assess", "fixtures/sample-timeline.json", "-o", "-"]);
+    let second = oncoread(&["assess", "fixtures/sample-timeline.json", "-o", "-"]);
+    assert_eq!(first.stdout, second.stdout);
+}
+
+fn simple(lesions_bl: Value, followups: Vec<(i64, Value)>) -> Value {
+    let mut timepoints = vec![json!({"timepoint_id": "BL", "day": 0, "lesions": lesions_bl})];
+    for (i, (day, lesions)) in followups.into_iter().enumerate() {
+        timepoints
+            .push(json!({"timepoint_id": format!("V{}", i + 1), "day": day, "lesions": lesions}));
+    }
+    json!({"schema": "oncoread.timeline/1", "subjects": [{"subject_id": "S1", "timepoints": timepoints}]})
+}
+
+fn target(id: &str, mm: f64) -> Value {
+    json!({"lesion_id": id, "role": "target", "organ": id, "long_axis_mm": mm})
+}
+
+#[test]
+fn set_and_config_file_override_defaults() {
+    // Sums 100 → 60 → 80: 80 ≤ 70 is false, 80 vs nadir 60 is +33 % and +20 mm → PD.
+    // With pd_rel 0.5: 80 < 1.5 × 60 = 90 → not PD; 80 > 70 → SD, but sticky PR
+    // (PR assigned at V1) keeps PR; with pr_sticky=false it is the bare table's SD.
+    let doc = simple(
+        json!([target("A", 100.0)]),
+        vec![
+            (56, json!([target("A", 60.0)])),
+            (112, json!([target("A", 80.0)])),
+        ],
+    );
+    let (_, default) = assess_doc(&doc, &["--criteria", "recist1.1"]);
+    assert_eq!(
+        overall(criterion(&default.unwrap(), "S1", "recist1.1")),
+        ["BL", "PR", "PD"]
+    );
+    let (_, relaxed) = assess_doc(
+        &doc,
+        &["--criteria", "recist1.1", "--set", "recist.pd_rel=0.5"],
+    );
+    assert_eq!(
+        overall(criterion(&relaxed.unwrap(), "S1", "recist1.1")),
+        ["BL", "PR", "PR"]
+    );
+
+    let dir = temp_dir("config");
+    let config = dir.join("criteria.toml");
+    std::fs::write(&config, "[recist]\npd_rel = 0.5\npr_sticky = false\n").unwrap();
+    let (output, bare) = assess_doc(
+        &doc,
+        &[
+            "--criteria",
+            "recist1.1",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bare = bare.unwrap();
+    assert_eq!(
+        overall(criterion(&bare, "S1", "recist1.1")),
+        ["BL", "PR", "SD"]
+    );
+    assert_eq!(bare["config"]["recist.pr_sticky"], json!(false));
+    assert_eq!(bare["config"]["recist.pd_rel"], json!(0.5));
+}
+
+fn assert_one_line_error(output: &Output, needles: &[&str]) {
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
+    for needle in needles {
+        assert!(
+            lines[0].contains(needle),
+            "`{needle}` missing from: {}",
+            lines[0]
+        );
+    }
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_file_subject_timepoint_and_field() {
+    // Unknown field: named with its JSON path.
+    let mut doc = simple(
+        json!([target("A", 30.0)]),
+        vec![(56, json!([target("A", 20.0)]))],
+    );
+    doc["subjects"][0]["timepoints"][1]["lesions"][0]["diameter"] = json!(3);
+    let (output, _) = assess_doc(&doc, &[]);
+    assert_one_line_error(
+        &output,
+        &[
+            "timeline.json",
+            "subjects[0].timepoints[1].lesions[0]",
+            "diameter",
+        ],
+    );
+
+    // A target without a measurement at baseline.
+    let doc = simple(
+        json!([{"lesion_id": "A", "role": "target", "organ": "liver"}]),
+        vec![(56, json!([target("A", 20.0)]))],
+    );
+    let (output, _) = assess_doc(&doc, &[]);
+    assert_one_line_error(
+        &output,
+        &[
+            "timeline.json",
+            "subject S1",
+            "timepoint BL",
+            "long_axis_mm",
+        ],
+    );
+
+    // A date that is not a date.
+    let doc = json!({"schema": "oncoread.timeline/1", "subjects": [{"subject_id": "S1", "timepoints": [
+        {"timepoint_id": "BL", "date": "2025-02-30", "lesions": [target("A", 30.0)]}]}]});
+    let (output, _) = assess_doc(&doc, &[]);
+    assert_one_line_error(
+        &output,
+        &["subject S1", "timepoint BL", "field date", "2025-02-30"],
+    );
+
+    // A lesion whose role changes.
+    let doc = simple(
+        json!([target("A", 30.0), {"lesion_id": "B", "role": "non_target", "status": "present"}]),
+        vec![(56, json!([target("A", 20.0), target("B", 12.0)]))],
+    );
+    let (output, _) = assess_doc(&doc, &[]);
+    assert_one_line_error(
+        &output,
+        &["subject S1", "timepoint V1", "field role", "lesion B"],
+    );
+
+    // Unknown criterion and unknown config key: usage errors, also exit 2.
+    let output = oncoread(&[
+        "assess",
+        "fixtures/sample-timeline.json",
+        "--criteria",
+        "recist2",
+    ]);
+    assert_one_line_error(&output, &["recist2"]);
+    let output = oncoread(&[
+        "assess",
+        "fixtures/sample-timeline.json",
+        "--set",
+        "recist.pd=0.3",
+    ]);
+    assert_one_line_error(&output, &["recist.pd"]);
+    let output = oncoread(&["assess", "no-such-file.json"]);
+    assert_one_line_error(&output, &["no-such-file.json"]);
+}
+
+#[test]
+fn problems_are_listed_and_strict_exits_3() {
+    // A 7 mm non-nodal target is below the 10 mm measurable minimum: assessed as
+    // recorded, reported as a problem; --strict turns that into exit status 3.
+    let doc = simple(
+        json!([target("A", 7.0), target("B", 30.0)]),
+        vec![(56, json!([target("A", 7.0), target("B", 30.0)]))],
+    );
+    let (output, assessment) = assess_doc(&doc, &[]);
+    assert!(output.status.success());
+    let problems = assessment.unwrap()["problems"].as_array().unwrap().clone();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["kind"], "not_measurable_at_baseline");
+    assert!(problems[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("7.0 mm < measurable minimum 10.0 mm"));
+    let (output, _) = assess_doc(&doc, &["--strict"]);
+    assert_eq!(output.status.code(), Some(3));
+}
+
+#[test]
+fn output_file_is_written_atomically_and_folders_are_created() {
+    let dir = temp_dir("atomic");
+    let out = dir.join("nested/deeper/assessment.json");
+    let output = oncoread(&[
+        "assess",
+        "fixtures/sample-timeline.json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let entries: Vec<String> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        entries,
+        ["assessment.json"],
+        "no temporary file is left behind"
+    );
+}
