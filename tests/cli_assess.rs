@@ -368,7 +368,16 @@ fn problems_are_listed_and_strict_exits_3() {
     );
     let (output, assessment) = assess_doc(&doc, &[]);
     assert!(output.status.success());
-    let problems = assessment.unwrap()["problems"].as_array().unwrap().clone();
+    let assessment = assessment.unwrap();
+    assert_valid(
+        &schema("assessment.schema.json"),
+        &assessment,
+        "an assessment with problems",
+    );
+    let problems = assessment["subjects"][0]["problems"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0]["kind"], "not_measurable_at_baseline");
     assert!(problems[0]["message"]

@@ -3,16 +3,20 @@
 //!
 //! - `parse`: `parse_timeline_json` on the generated JSON (what the command reads);
 //! - `assess`: `assess_timeline` on the parsed timeline (the engine alone);
-//! - `serialize`: the assessment to JSON the way the command writes it (compact);
+//! - `serialize`: the assessment to compact JSON, as the command writes it;
 //! - `end_to_end`: parse + assess + serialize, the command minus the file system.
 //!
-//! Run with `cargo bench -p oncoread-bench`; a few minutes at most on 2 cores.
+//! Run with `cargo bench -p oncoread-bench` (about a minute). The allocator is the one the
+//! `oncoread` binary uses, so the figures add up to the command's (see BENCHMARKS.md).
 
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use oncoread_bench::population::{population_json, PopulationSpec};
 use oncoread_criteria::{assess_timeline, parse_criteria_list, parse_timeline_json, Config};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SUBJECTS: usize = 2_000;
 const TIMEPOINTS: usize = 6;

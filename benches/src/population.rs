@@ -133,11 +133,34 @@ pub fn population_json(spec: &PopulationSpec) -> Vec<u8> {
 
 /// Organs for non-nodal lesions, with a few typical labels each.
 const ORGANS: &[(&str, &[&str])] = &[
-    ("liver", &["segment 2", "segment 4a", "segment 6", "segment 7", "segment 8"]),
-    ("lung", &["right upper lobe", "right lower lobe", "left upper lobe", "left lower lobe"]),
+    (
+        "liver",
+        &[
+            "segment 2",
+            "segment 4a",
+            "segment 6",
+            "segment 7",
+            "segment 8",
+        ],
+    ),
+    (
+        "lung",
+        &[
+            "right upper lobe",
+            "right lower lobe",
+            "left upper lobe",
+            "left lower lobe",
+        ],
+    ),
     ("adrenal", &["left", "right"]),
-    ("peritoneum", &["omental cake", "left paracolic", "pelvic deposit"]),
-    ("bone", &["T10 vertebra", "L3 vertebra", "right iliac", "left rib 6"]),
+    (
+        "peritoneum",
+        &["omental cake", "left paracolic", "pelvic deposit"],
+    ),
+    (
+        "bone",
+        &["T10 vertebra", "L3 vertebra", "right iliac", "left rib 6"],
+    ),
     ("kidney", &["left upper pole", "right interpolar"]),
     ("spleen", &["lower pole"]),
     ("pleura", &["right posterior", "left basal"]),
@@ -237,7 +260,7 @@ pub fn subject(spec: &PopulationSpec, index: usize) -> Subject {
 
     Subject {
         subject_id: format!("SUBJ-{:06}", index + 1),
-        reader: Some(if index % 2 == 0 { "R1" } else { "R2" }.to_string()),
+        reader: Some(["R1", "R2"][index % 2].to_string()),
         context: Some(context),
         timepoints,
     }
@@ -266,7 +289,11 @@ impl Course {
         let (depth, growth, turn) = match trajectory {
             Trajectory::Responder => {
                 let complete = rng.chance(0.12);
-                let depth = if complete { 0.0 } else { rng.uniform(0.3, 0.72) };
+                let depth = if complete {
+                    0.0
+                } else {
+                    rng.uniform(0.3, 0.72)
+                };
                 let turn = rng.chance(0.3).then(|| rng.int(3, 5) as usize);
                 (depth, rng.uniform(0.08, 0.2), turn)
             }
@@ -360,7 +387,10 @@ fn baseline_lesions(rng: &mut SplitMix64) -> Vec<Tracked> {
             // At most 2 targets per organ (RECIST), so the population is mostly clean.
             loop {
                 let (organ, _) = *rng.pick(ORGANS);
-                let used = per_organ.iter().find(|(o, _)| *o == organ).map_or(0, |(_, n)| *n);
+                let used = per_organ
+                    .iter()
+                    .find(|(o, _)| *o == organ)
+                    .map_or(0, |(_, n)| *n);
                 if role != Role::Target || used < 2 {
                     if role == Role::Target {
                         match per_organ.iter_mut().find(|(o, _)| *o == organ) {

@@ -48,6 +48,9 @@ fn run() -> Result<(), String> {
     if output == "-" {
         write(&mut std::io::stdout().lock())
     } else {
+        if let Some(parent) = std::path::Path::new(&output).parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{output}: {e}"))?;
+        }
         let mut file = File::create(&output).map_err(|e| format!("{output}: {e}"))?;
         write(&mut file)
     }
@@ -57,7 +60,11 @@ fn run() -> Result<(), String> {
         spec.subjects,
         spec.timepoints,
         spec.seed,
-        if output == "-" { "standard output" } else { &output }
+        if output == "-" {
+            "standard output"
+        } else {
+            &output
+        }
     );
     Ok(())
 }

@@ -68,7 +68,11 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
         summary.timepoints,
         summary.lesion_observations,
         summary.problems,
-        if args.output == "-" { "standard output" } else { &args.output }
+        if args.output == "-" {
+            "standard output"
+        } else {
+            &args.output
+        }
     );
     Ok(0)
 }

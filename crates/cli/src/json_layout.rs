@@ -83,7 +83,11 @@ impl Formatter for LineFormatter<'_> {
         writer.write_all(b"]")
     }
 
-    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if self.depth == 2 {
             writer.write_all(self.element_separator())
         } else if first {
@@ -103,7 +107,11 @@ impl Formatter for LineFormatter<'_> {
         writer.write_all(b"}")
     }
 
-    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if self.depth == 1 {
             self.in_top_level_key = true;
             self.top_level_key.clear();
@@ -120,7 +128,11 @@ impl Formatter for LineFormatter<'_> {
         Ok(())
     }
 
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         if self.in_top_level_key {
             self.top_level_key.extend_from_slice(fragment.as_bytes());
         }
@@ -170,7 +182,8 @@ mod tests {
 
     #[test]
     fn splicing_gives_the_same_bytes_as_serialising_the_elements() {
-        let whole = json!({"a": 1, "subjects": [{"id": "S1"}, {"id": "S2"}, {"id": "S3"}], "z": [true]});
+        let whole =
+            json!({"a": 1, "subjects": [{"id": "S1"}, {"id": "S2"}, {"id": "S3"}], "z": [true]});
         let mut header = whole.clone();
         header["subjects"] = json!([]);
         let mut bytes = Vec::new();

@@ -3,47 +3,64 @@
 //! ever held in memory (a 100,000-subject population needs a few hundred megabytes
 //! instead of three gigabytes, and its allocations are reused instead of faulted in).
 //!
+//! When the output is a file and the subjects come sorted (as generated or exported
+//! timelines usually do), each subject goes straight into the file, so the disk writes
+//! while the next subjects are assessed. Otherwise the serialised subjects are kept in
+//! memory and written, sorted, at the end (subjects already in the file are read back).
+//!
 //! The result is, byte for byte, what `assess_timeline` followed by serialising with
 //! [`LineFormatter`] gives: subjects are sorted the same way (a stable sort by subject id
-//! and reader), the problems are the timeline's followed by each subject's in input order,
-//! and the document header (schema, generator, config) comes from `assess_timeline` itself.
+//! and reader), each subject carries its own problems, and the document header (schema, generator, config) comes from `assess_timeline` itself.
 //! Whenever the streaming parse does not succeed outright (invalid JSON, unknown field,
 //! wrong schema, an unusual but valid shape), [`Outcome::Fallback`] sends the caller back
 //! to the whole-document path, which gives the exact errors and results it always gave.
 
 use std::fmt;
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 
 use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::timeline::{Problem, Subject, Timeline};
-use oncoread_criteria::{assess_subject, assess_timeline, Config, Criterion, InputError, TIMELINE_SCHEMA};
+use oncoread_criteria::{
+    assess_subject, assess_timeline, Config, Criterion, InputError, TIMELINE_SCHEMA,
+};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::json_layout::{to_writer_lines, LineFormatter, Splice};
 
 pub enum Outcome {
+    /// Assessed. With a file, the file holds the whole document (without the final newline).
     Assessed(Streamed),
     /// A subject that cannot be assessed (the first one in input order).
     Invalid(InputError),
     /// Use the whole-document path.
     Fallback,
+    /// Writing the file failed.
+    Failed(anyhow::Error),
 }
 
-/// An assessment whose subjects are already serialised.
+/// A streamed assessment: counts for the summary line, and what is left to write when
+/// the output is not a file.
 pub struct Streamed {
-    /// Everything but the subjects (`subjects` is empty; `problems` is complete).
+    /// Everything but the subjects (`subjects` is empty).
     pub header: Assessment,
+    /// Whether the document is already in the file (then there is nothing left to write).
+    pub in_file: bool,
+    /// Compact JSON of the subjects (when the output is not a file).
     subject_json: Vec<u8>,
     /// Byte ranges of the subjects in `subject_json`, in output order.
     order: Vec<Range<usize>>,
     pub subjects: usize,
     pub rows: usize,
+    /// Problems in the input timeline plus those found assessing its subjects.
+    pub problems: usize,
 }
 
 impl Streamed {
-    /// Writes the assessment with [`LineFormatter`].
+    /// Writes the whole assessment with [`LineFormatter`] (when the output is not a file).
     pub fn write(&self, out: &mut dyn Write) -> serde_json::Result<()> {
+        assert!(!self.in_file, "the assessment is already in the file");
         let splice = Splice {
             key: "subjects",
             bytes: &self.subject_json,
@@ -53,55 +70,123 @@ impl Streamed {
     }
 }
 
-/// Parses and assesses `bytes` subject by subject.
-pub fn assess_json(bytes: &[u8], config: &Config, criteria: &[Criterion]) -> Outcome {
+/// Parses and assesses `bytes` subject by subject. `finish_header` completes the
+/// document header (the generator's hashes). With `file` (empty, freshly created) the
+/// assessment is written into it.
+pub fn assess_json(
+    bytes: &[u8],
+    config: &Config,
+    criteria: &[Criterion],
+    finish_header: &dyn Fn(&mut Assessment) -> anyhow::Result<()>,
+    file: Option<&mut BufWriter<File>>,
+) -> Outcome {
+    // Checking UTF-8 once up front (fast) spares serde_json checking every string.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Outcome::Fallback;
+    };
+    let header = || -> anyhow::Result<Assessment> {
+        // The header from the engine itself: the assessment of an empty timeline.
+        let empty = Timeline {
+            schema: TIMELINE_SCHEMA.to_string(),
+            subjects: Vec::new(),
+            problems: Vec::new(),
+        };
+        let mut header = assess_timeline(&empty, config, criteria)
+            .map_err(|e| anyhow::anyhow!("assessing an empty timeline: {e}"))?;
+        finish_header(&mut header)?;
+        Ok(header)
+    };
+    let direct = match file {
+        Some(file) => {
+            let prefix = match header().and_then(|h| Ok(split_document(&h)?.0)) {
+                Ok(prefix) => prefix,
+                Err(e) => return Outcome::Failed(e),
+            };
+            if let Err(e) = file.write_all(&prefix) {
+                return Outcome::Failed(anyhow::Error::new(e).context("writing the assessment"));
+            }
+            Some(Direct {
+                file,
+                prefix,
+                sorted: true,
+                subjects_end: 0,
+            })
+        }
+        None => None,
+    };
     let mut state = State {
         config,
         criteria,
         schema: None,
         timeline_problems: None,
         seen_subjects: false,
-        subject_problems: Vec::new(),
-        subject_json: Vec::with_capacity(bytes.len()),
+        subject_problems: 0,
+        direct,
+        subject_json: Vec::new(),
+        scratch: Vec::new(),
         entries: Vec::new(),
         rows: 0,
         invalid: None,
-    };
-    // Checking UTF-8 once up front (fast) spares serde_json checking every string.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Outcome::Fallback;
+        failed: None,
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let parsed = Document(&mut state)
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end());
+    if let Some(error) = state.failed {
+        return Outcome::Failed(anyhow::Error::new(error).context("writing the assessment"));
+    }
     if parsed.is_err() || !state.seen_subjects || state.schema.as_deref() != Some(TIMELINE_SCHEMA) {
         return Outcome::Fallback;
     }
     if let Some(error) = state.invalid {
         return Outcome::Invalid(error);
     }
-    // The header from the engine itself: an empty timeline with the document's problems.
-    let empty = Timeline {
-        schema: TIMELINE_SCHEMA.to_string(),
-        subjects: Vec::new(),
-        problems: state.timeline_problems.unwrap_or_default(),
+    let header = match header() {
+        Ok(header) => header,
+        Err(e) => return Outcome::Failed(e),
     };
-    let Ok(mut header) = assess_timeline(&empty, config, criteria) else {
-        return Outcome::Fallback;
-    };
-    header.problems.append(&mut state.subject_problems);
+    let problems = state.timeline_problems.as_ref().map_or(0, Vec::len) + state.subject_problems;
+    match state.finish(&header) {
+        Ok(()) => {}
+        Err(e) => return Outcome::Failed(anyhow::Error::new(e).context("writing the assessment")),
+    }
     // The engine's order: a stable sort by (subject id, reader).
     state
         .entries
         .sort_by(|a, b| (&a.subject_id, &a.reader).cmp(&(&b.subject_id, &b.reader)));
     Outcome::Assessed(Streamed {
         header,
+        in_file: state.direct.is_some(),
         subjects: state.entries.len(),
         order: state.entries.into_iter().map(|e| e.range).collect(),
         subject_json: state.subject_json,
         rows: state.rows,
+        problems,
     })
+}
+
+/// The document's bytes before the first subject (through `"subjects":[`) and after the
+/// last one (from the `\n]` that closes the list), for a header whose `subjects` is empty.
+fn split_document(header: &Assessment) -> serde_json::Result<(Vec<u8>, Vec<u8>)> {
+    // A NUL byte never occurs in serde_json output (strings escape it), so one spliced in
+    // as the only subject marks the place exactly.
+    #[allow(clippy::single_range_in_vec_init)] // one element: the marker's byte range
+    let splice = Splice {
+        key: "subjects",
+        bytes: b"\0",
+        order: &[0..1],
+    };
+    let mut out = Vec::new();
+    to_writer_lines(&mut out, header, LineFormatter::with_splice(splice))?;
+    let marker = out
+        .iter()
+        .position(|b| *b == 0)
+        .expect("the marker is spliced into the subjects");
+    // LineFormatter puts "\n" before the first element.
+    let suffix = out[marker + 1..].to_vec();
+    out.truncate(marker - 1);
+    Ok((out, suffix))
 }
 
 struct Entry {
@@ -110,46 +195,158 @@ struct Entry {
     range: Range<usize>,
 }
 
-struct State<'a> {
+/// Subjects going straight into the output file.
+struct Direct<'f> {
+    file: &'f mut BufWriter<File>,
+    /// What was written before the first subject.
+    prefix: Vec<u8>,
+    /// Whether every subject so far came in output order (and went into the file).
+    sorted: bool,
+    /// End of the last subject, counted from the end of the prefix.
+    subjects_end: usize,
+}
+
+struct State<'a, 'f> {
     config: &'a Config,
     criteria: &'a [Criterion],
     schema: Option<String>,
     timeline_problems: Option<Vec<Problem>>,
     seen_subjects: bool,
-    subject_problems: Vec<Problem>,
+    /// How many problems the subjects' assessments recorded.
+    subject_problems: usize,
+    direct: Option<Direct<'f>>,
+    /// Serialised subjects kept in memory; an entry's range points into this buffer or,
+    /// while `direct` is sorted, into the file (counted from the end of the prefix).
     subject_json: Vec<u8>,
+    scratch: Vec<u8>,
     entries: Vec<Entry>,
     rows: usize,
     /// The first subject that could not be assessed; later subjects are only parsed.
     invalid: Option<InputError>,
+    failed: Option<io::Error>,
 }
 
-impl State<'_> {
-    fn subject(&mut self, subject: Subject) -> Result<(), serde_json::Error> {
+impl State<'_, '_> {
+    fn subject(&mut self, subject: Subject) -> io::Result<()> {
         if self.invalid.is_some() {
             return Ok(());
         }
-        match assess_subject(&subject, self.config, self.criteria, &mut self.subject_problems) {
-            Ok(assessed) => {
+        let assessed = match assess_subject(&subject, self.config, self.criteria) {
+            Ok(assessed) => assessed,
+            Err(error) => {
+                self.invalid = Some(error);
+                return Ok(());
+            }
+        };
+        drop(subject);
+        self.subject_problems += assessed.problems.len();
+        self.rows += assessed
+            .assessments
+            .iter()
+            .map(|a| a.timepoints.len())
+            .sum::<usize>();
+        let in_order = match self.entries.last() {
+            Some(last) => {
+                (&last.subject_id, &last.reader) <= (&assessed.subject_id, &assessed.reader)
+            }
+            None => true,
+        };
+        if !in_order {
+            self.read_back()?;
+        }
+        let range = match self.direct.as_mut().filter(|d| d.sorted) {
+            Some(direct) => {
+                self.scratch.clear();
+                serde_json::to_writer(&mut self.scratch, &assessed)?;
+                let separator: &[u8] = if self.entries.is_empty() {
+                    b"\n"
+                } else {
+                    b",\n"
+                };
+                direct.file.write_all(separator)?;
+                direct.file.write_all(&self.scratch)?;
+                let start = direct.subjects_end + separator.len();
+                direct.subjects_end = start + self.scratch.len();
+                start..direct.subjects_end
+            }
+            None => {
                 let start = self.subject_json.len();
                 serde_json::to_writer(&mut self.subject_json, &assessed)?;
-                self.rows += assessed.assessments.iter().map(|a| a.timepoints.len()).sum::<usize>();
-                self.entries.push(Entry {
-                    subject_id: assessed.subject_id,
-                    reader: assessed.reader,
-                    range: start..self.subject_json.len(),
-                });
+                start..self.subject_json.len()
             }
-            Err(error) => self.invalid = Some(error),
-        }
+        };
+        self.entries.push(Entry {
+            subject_id: assessed.subject_id,
+            reader: assessed.reader,
+            range,
+        });
         Ok(())
+    }
+
+    /// Brings the subjects written to the file back into memory (same ranges), so they can
+    /// be sorted and written again at the end.
+    fn read_back(&mut self) -> io::Result<()> {
+        let Some(direct) = self.direct.as_mut().filter(|d| d.sorted) else {
+            return Ok(());
+        };
+        direct.sorted = false;
+        direct.file.flush()?;
+        let file = direct.file.get_mut();
+        file.seek(SeekFrom::Start(direct.prefix.len() as u64))?;
+        let mut written = vec![0; direct.subjects_end];
+        file.read_exact(&mut written)?;
+        file.seek(SeekFrom::End(0))?;
+        written.extend_from_slice(&self.subject_json);
+        self.subject_json = written;
+        Ok(())
+    }
+
+    /// Completes the file: the end of the document when every subject is already in place,
+    /// else the whole document again.
+    fn finish(&mut self, header: &Assessment) -> io::Result<()> {
+        let (prefix, suffix) = split_document(header)?;
+        if let Some(direct) = self
+            .direct
+            .as_mut()
+            .filter(|d| d.sorted && d.prefix == prefix)
+        {
+            let suffix = if self.entries.is_empty() {
+                &suffix[1..] // no subject: "[]", not "[\n]"
+            } else {
+                &suffix[..]
+            };
+            direct.file.write_all(suffix)?;
+            return direct.file.flush();
+        }
+        self.read_back()?;
+        let Some(direct) = self.direct.as_mut() else {
+            return Ok(()); // not a file: the caller writes the document
+        };
+        let mut order: Vec<&Entry> = self.entries.iter().collect();
+        order.sort_by(|a, b| (&a.subject_id, &a.reader).cmp(&(&b.subject_id, &b.reader)));
+        let order: Vec<Range<usize>> = order.into_iter().map(|e| e.range.clone()).collect();
+        direct.file.flush()?;
+        let file = direct.file.get_mut();
+        file.seek(SeekFrom::Start(0))?;
+        file.set_len(0)?;
+        let splice = Splice {
+            key: "subjects",
+            bytes: &self.subject_json,
+            order: &order,
+        };
+        to_writer_lines(
+            &mut *direct.file,
+            header,
+            LineFormatter::with_splice(splice),
+        )?;
+        direct.file.flush()
     }
 }
 
 /// The top-level object: `schema`, `subjects`, `problems`, nothing else, no duplicates.
-struct Document<'s, 'a>(&'s mut State<'a>);
+struct Document<'s, 'a, 'f>(&'s mut State<'a, 'f>);
 
-impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Document<'_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -157,7 +354,7 @@ impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Document<'_, '_> {
+impl<'de> Visitor<'de> for Document<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -183,9 +380,9 @@ impl<'de> Visitor<'de> for Document<'_, '_> {
     }
 }
 
-struct Subjects<'s, 'a>(&'s mut State<'a>);
+struct Subjects<'s, 'a, 'f>(&'s mut State<'a, 'f>);
 
-impl<'de> DeserializeSeed<'de> for Subjects<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Subjects<'_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -193,7 +390,7 @@ impl<'de> DeserializeSeed<'de> for Subjects<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Subjects<'_, '_> {
+impl<'de> Visitor<'de> for Subjects<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -202,8 +399,249 @@ impl<'de> Visitor<'de> for Subjects<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(subject) = seq.next_element::<Subject>()? {
-            self.0.subject(subject).map_err(de::Error::custom)?;
+            if let Err(error) = self.0.subject(subject) {
+                let message = error.to_string();
+                self.0.failed = Some(error);
+                return Err(de::Error::custom(message));
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oncoread_criteria::{parse_criteria_list, parse_timeline_json};
+    use serde_json::json;
+
+    fn criteria() -> Vec<Criterion> {
+        parse_criteria_list("all").unwrap()
+    }
+
+    /// What the whole-document path writes (before the hashes are set).
+    fn whole_document(bytes: &[u8]) -> Vec<u8> {
+        let timeline = parse_timeline_json(bytes).unwrap();
+        let assessment = assess_timeline(&timeline, &Config::default(), &criteria()).unwrap();
+        let mut out = Vec::new();
+        to_writer_lines(&mut out, &assessment, LineFormatter::default()).unwrap();
+        out
+    }
+
+    fn streamed(bytes: &[u8]) -> Vec<u8> {
+        let Outcome::Assessed(streamed) =
+            assess_json(bytes, &Config::default(), &criteria(), &|_| Ok(()), None)
+        else {
+            panic!("expected a streamed assessment");
+        };
+        let mut out = Vec::new();
+        streamed.write(&mut out).unwrap();
+        out
+    }
+
+    fn subject(
+        id: &str,
+        reader: Option<&str>,
+        baseline_mm: f64,
+        followup_mm: f64,
+    ) -> serde_json::Value {
+        let mut subject = json!({
+            "subject_id": id,
+            "timepoints": [
+                {"timepoint_id": "BL", "day": 0, "lesions": [
+                    {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": baseline_mm},
+                    {"lesion_id": "NT1", "role": "non_target", "organ": "bone", "status": "present"}
+                ]},
+                {"timepoint_id": "W8", "day": 56, "lesions": [
+                    {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": followup_mm},
+                    {"lesion_id": "NT1", "role": "non_target", "organ": "bone", "status": "present"}
+                ]}
+            ]
+        });
+        if let Some(reader) = reader {
+            subject["reader"] = json!(reader);
+        }
+        subject
+    }
+
+    #[test]
+    fn the_sample_trial_streams_to_the_same_bytes() {
+        let bytes = include_bytes!("../../../fixtures/sample-timeline.json");
+        assert_eq!(streamed(bytes), whole_document(bytes));
+    }
+
+    #[test]
+    fn unsorted_subjects_double_reads_and_problems_stream_to_the_same_bytes() {
+        let document = json!({
+            "problems": [{"kind": "bad_file", "message": "not DICOM", "path": "x.dcm"}],
+            "schema": "oncoread.timeline/1",
+            "subjects": [
+                subject("S3", Some("R2"), 40.0, 20.0),
+                subject("S1", None, 7.5, 9.0), // not measurable at baseline: a problem
+                subject("S3", Some("R1"), 40.0, 52.0),
+                subject("S2", Some("R1"), 30.0, 30.0),
+                subject("S1", None, 12.0, 3.0), // same key twice: input order kept
+            ]
+        });
+        let bytes = serde_json::to_vec(&document).unwrap();
+        let out = streamed(&bytes);
+        assert_eq!(out, whole_document(&bytes));
+        let text = String::from_utf8(out).unwrap();
+        // The subject's own problem is listed with it; the timeline's problems stay in the
+        // timeline (the assessment's top level is closed by the schema).
+        assert!(text.contains("not_measurable_at_baseline"), "{text}");
+        assert!(!text.contains("bad_file"), "{text}");
+    }
+
+    #[test]
+    fn the_first_subject_that_cannot_be_assessed_is_reported() {
+        let mut bad = subject("S2", None, 30.0, 30.0);
+        bad["timepoints"][0]["lesions"][0]["long_axis_mm"] = json!(null);
+        let document = json!({
+            "schema": "oncoread.timeline/1",
+            "subjects": [subject("S1", None, 30.0, 30.0), bad, subject("S3", None, 30.0, 30.0)]
+        });
+        let bytes = serde_json::to_vec(&document).unwrap();
+        let Outcome::Invalid(error) =
+            assess_json(&bytes, &Config::default(), &criteria(), &|_| Ok(()), None)
+        else {
+            panic!("expected an invalid subject");
+        };
+        let timeline = parse_timeline_json(&bytes).unwrap();
+        let expected = assess_timeline(&timeline, &Config::default(), &criteria()).unwrap_err();
+        assert_eq!(error.to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn anything_unusual_falls_back_to_the_whole_document_path() {
+        let good = serde_json::to_string(&json!({
+            "schema": "oncoread.timeline/1",
+            "subjects": [subject("S1", None, 30.0, 30.0)]
+        }))
+        .unwrap();
+        let cases: Vec<Vec<u8>> = vec![
+            good.replace("\"schema\"", "\"extra\":1,\"schema\"")
+                .into_bytes(),
+            good.replace("timeline/1", "timeline/2").into_bytes(),
+            good.replace("\"subjects\"", "\"schema\":\"x\",\"subjects\"")
+                .into_bytes(),
+            br#"{"schema":"oncoread.timeline/1"}"#.to_vec(),
+            br#"["oncoread.timeline/1",[]]"#.to_vec(),
+            format!("{good} trailing").into_bytes(),
+            good.as_bytes()[..good.len() - 3].to_vec(),
+            [good.as_bytes(), b" \xff"].concat(),
+        ];
+        for bytes in cases {
+            assert!(
+                matches!(
+                    assess_json(&bytes, &Config::default(), &criteria(), &|_| Ok(()), None),
+                    Outcome::Fallback
+                ),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        assert!(matches!(
+            assess_json(
+                good.as_bytes(),
+                &Config::default(),
+                &criteria(),
+                &|_| Ok(()),
+                None
+            ),
+            Outcome::Assessed(_)
+        ));
+    }
+
+    fn streamed_to_file(
+        bytes: &[u8],
+        finish_header: &dyn Fn(&mut Assessment) -> anyhow::Result<()>,
+    ) -> Vec<u8> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static FILES: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "oncoread-stream-test-{}-{}.json",
+            std::process::id(),
+            FILES.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        let mut writer = BufWriter::new(file);
+        let outcome = assess_json(
+            bytes,
+            &Config::default(),
+            &criteria(),
+            finish_header,
+            Some(&mut writer),
+        );
+        assert!(matches!(outcome, Outcome::Assessed(ref s) if s.in_file));
+        writer.flush().unwrap();
+        drop(writer);
+        let out = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        out
+    }
+
+    fn document(subjects: Vec<serde_json::Value>) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "schema": "oncoread.timeline/1",
+            "subjects": subjects,
+            "problems": [{"kind": "bad_file", "message": "not DICOM"}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn into_a_file_sorted_unsorted_or_empty_gives_the_same_bytes() {
+        let sorted = document(vec![
+            subject("S1", None, 7.5, 9.0),
+            subject("S2", Some("R1"), 30.0, 30.0),
+            subject("S2", Some("R2"), 30.0, 40.0),
+            subject("S3", None, 40.0, 20.0),
+        ]);
+        let unsorted = document(vec![
+            subject("S2", Some("R1"), 30.0, 30.0),
+            subject("S3", None, 40.0, 20.0),
+            subject("S1", None, 7.5, 9.0),
+            subject("S2", Some("R2"), 30.0, 40.0),
+        ]);
+        let empty = document(vec![]);
+        let sample = include_bytes!("../../../fixtures/sample-timeline.json").to_vec();
+        for bytes in [sorted, unsorted, empty, sample] {
+            assert_eq!(
+                String::from_utf8(streamed_to_file(&bytes, &|_| Ok(()))).unwrap(),
+                String::from_utf8(whole_document(&bytes)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_that_changes_by_the_end_rewrites_the_file() {
+        // The start of the document is written before the subjects are assessed; were the
+        // final header different, the file is written again from the start.
+        let calls = std::cell::Cell::new(0);
+        let finish_header = |header: &mut Assessment| {
+            calls.set(calls.get() + 1);
+            header.generator.input_sha256 = Some(format!("call {}", calls.get()));
+            Ok(())
+        };
+        let bytes = document(vec![
+            subject("S1", None, 30.0, 30.0),
+            subject("S2", None, 30.0, 9.0),
+        ]);
+        let out = String::from_utf8(streamed_to_file(&bytes, &finish_header)).unwrap();
+        assert!(out.contains("\"input_sha256\":\"call 2\""), "{out}");
+        let mut expected: serde_json::Value =
+            serde_json::from_slice(&whole_document(&bytes)).unwrap();
+        expected["generator"]["input_sha256"] = json!("call 2");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&out).unwrap(),
+            expected
+        );
     }
 }

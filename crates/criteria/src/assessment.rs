@@ -169,10 +169,6 @@ pub struct Assessment {
     pub generator: Generator,
     pub config: BTreeMap<String, serde_json::Value>,
     pub subjects: Vec<SubjectAssessment>,
-    /// Problems carried over from the timeline and found while assessing (measurability,
-    /// target selection, ignored lesions). Never silently dropped.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<crate::timeline::Problem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,6 +189,11 @@ pub struct SubjectAssessment {
     pub assessments: Vec<CriterionAssessment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
+    /// What the assessment of this subject found to review but could assess around
+    /// (measurability, target-selection limits, ignored observations). The schema's
+    /// top level is closed, so problems live with their subject.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::timeline::Problem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,14 +241,15 @@ pub struct TimepointAssessment {
 /// One reason: the rule's stable name and the numbers it compared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
-    pub rule: String,
+    /// A stable name such as `recist.target.pd` (borrowed: rows are built by the million).
+    pub rule: std::borrow::Cow<'static, str>,
     pub detail: String,
 }
 
 impl Rule {
-    pub fn new(rule: &str, detail: String) -> Self {
+    pub fn new(rule: &'static str, detail: String) -> Self {
         Rule {
-            rule: rule.to_string(),
+            rule: std::borrow::Cow::Borrowed(rule),
             detail,
         }
     }

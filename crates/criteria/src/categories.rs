@@ -3,6 +3,7 @@
 //! non-target category, and which new lesions count. Each returns its reasons.
 
 use crate::assessment::Rule;
+use crate::bor::{self, Level, Row};
 use crate::config::{Config, MissingTargetPolicy};
 use crate::exact::Micrometres;
 use crate::prepare::{Measure, NewStatus, NonTargetState, PreparedSubject, PreparedTimepoint};
@@ -14,6 +15,18 @@ pub enum TargetCategory {
     SD,
     PD,
     NE,
+}
+
+impl TargetCategory {
+    pub fn level(self) -> Level {
+        match self {
+            TargetCategory::CR => Level::CR,
+            TargetCategory::PR => Level::PR,
+            TargetCategory::SD => Level::SD,
+            TargetCategory::PD => Level::PD,
+            TargetCategory::NE => Level::NE,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,17 +95,33 @@ pub fn meets_pd(config: &Config, sum: Micrometres, nadir: Micrometres) -> bool {
 }
 
 pub fn pd_detail(config: &Config, sum: Micrometres, nadir: Micrometres, what: &str) -> String {
+    let mut out = String::with_capacity(96);
+    write_pd_detail(&mut out, config, sum, nadir, what);
+    out
+}
+
+/// Appends "sum 80.0 mm ≥ 1.2 × nadir 50.0 mm and +30.0 mm ≥ 5.0 mm" to `out`.
+pub fn write_pd_detail(
+    out: &mut String,
+    config: &Config,
+    sum: Micrometres,
+    nadir: Micrometres,
+    what: &str,
+) {
+    use std::fmt::Write;
     let r = &config.recist;
     let grown = r.pd_rel.grown_by_at_least(sum.0, nadir.0);
     let increase = sum - nadir;
     let sign = if increase.0 >= 0 { "+" } else { "" };
-    format!(
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
         "{what} {sum} mm {} {} × nadir {nadir} mm and {sign}{increase} mm {} {} mm",
         if grown { "≥" } else { "<" },
         r.pd_rel.one_plus(),
         if increase >= r.pd_abs { "≥" } else { "<" },
         r.pd_abs
-    )
+    );
 }
 
 /// The target category before sticky-PR and reappearance adjustments (spec §2.5, §2.8).
@@ -105,30 +134,28 @@ pub fn target_category(
     nadir: Micrometres,
     rules: &mut Vec<Rule>,
 ) -> TargetCategory {
+    use std::fmt::Write;
     let r = &config.recist;
     let pd = meets_pd(config, sum.sum, nadir);
     if !sum.complete && !sum.imputed {
+        let mut detail = String::with_capacity(160);
+        let _ = write!(
+            detail,
+            "{} of {} targets not assessed",
+            sum.missing,
+            tp.targets.len()
+        );
         if pd {
-            rules.push(Rule::new(
-                "recist.target.pd_partial_sum",
-                format!(
-                    "{} of {} targets not assessed; {} → PD (a missing lesion cannot lower the sum)",
-                    sum.missing,
-                    tp.targets.len(),
-                    pd_detail(config, sum.sum, nadir, "partial sum")
-                ),
-            ));
+            detail.push_str("; ");
+            write_pd_detail(&mut detail, config, sum.sum, nadir, "partial sum");
+            detail.push_str(" → PD (a missing lesion cannot lower the sum)");
+            rules.push(Rule::new("recist.target.pd_partial_sum", detail));
             return TargetCategory::PD;
         }
-        rules.push(Rule::new(
-            "recist.target.ne_missing",
-            format!(
-                "{} of {} targets not assessed and the partial sum does not prove PD ({}) → NE",
-                sum.missing,
-                tp.targets.len(),
-                pd_detail(config, sum.sum, nadir, "partial sum")
-            ),
-        ));
+        detail.push_str(" and the partial sum does not prove PD (");
+        write_pd_detail(&mut detail, config, sum.sum, nadir, "partial sum");
+        detail.push_str(") → NE");
+        rules.push(Rule::new("recist.target.ne_missing", detail));
         return TargetCategory::NE;
     }
     if sum.imputed {
@@ -150,8 +177,8 @@ pub fn target_category(
             Measure::Missing => false,
         });
     if all_normal && (r.cr_precedence || !pd) {
-        let nodes = subject.targets.iter().filter(|t| t.nodal).count();
-        let detail = if nodes > 0 {
+        let nodes = subject.targets.iter().any(|t| t.nodal);
+        let detail = if nodes {
             format!(
                 "every non-nodal target 0 mm and every nodal target short axis < {} mm (sum {} mm) → CR",
                 r.node_normal_below, sum.sum
@@ -162,26 +189,29 @@ pub fn target_category(
         rules.push(Rule::new("recist.target.cr", detail));
         return TargetCategory::CR;
     }
+    let mut detail = String::with_capacity(160);
     if pd {
-        rules.push(Rule::new(
-            "recist.target.pd",
-            format!("{} → PD", pd_detail(config, sum.sum, nadir, "sum")),
-        ));
+        write_pd_detail(&mut detail, config, sum.sum, nadir, "sum");
+        detail.push_str(" → PD");
+        rules.push(Rule::new("recist.target.pd", detail));
         return TargetCategory::PD;
     }
     let pr = r.pr_rel.shrunk_by_at_least(sum.sum.0, baseline.0);
-    let detail = format!(
-        "sum {} mm {} {} × baseline {baseline} mm; {}",
+    let _ = write!(
+        detail,
+        "sum {} mm {} {} × baseline {baseline} mm; ",
         sum.sum,
         if pr { "≤" } else { ">" },
-        r.pr_rel.one_minus(),
-        pd_detail(config, sum.sum, nadir, "sum")
+        r.pr_rel.one_minus()
     );
+    write_pd_detail(&mut detail, config, sum.sum, nadir, "sum");
     if pr {
-        rules.push(Rule::new("recist.target.pr", format!("{detail} → PR")));
+        detail.push_str(" → PR");
+        rules.push(Rule::new("recist.target.pr", detail));
         TargetCategory::PR
     } else {
-        rules.push(Rule::new("recist.target.sd", format!("{detail} → SD")));
+        detail.push_str(" → SD");
+        rules.push(Rule::new("recist.target.sd", detail));
         TargetCategory::SD
     }
 }
@@ -280,11 +310,29 @@ pub enum NewLesionFinding {
     Equivocal,
 }
 
+/// The RECIST new-lesion finding alone, without explanations.
+pub fn new_lesion_status(tp: &PreparedTimepoint) -> NewLesionFinding {
+    if tp.new_lesions.iter().any(|n| n.status.counts()) {
+        NewLesionFinding::Present
+    } else if tp
+        .new_lesions
+        .iter()
+        .any(|n| n.status == NewStatus::Equivocal)
+    {
+        NewLesionFinding::Equivocal
+    } else {
+        NewLesionFinding::None
+    }
+}
+
 pub fn new_lesion_finding(
     config: &Config,
     tp: &PreparedTimepoint,
     rules: &mut Vec<Rule>,
 ) -> NewLesionFinding {
+    if tp.new_lesions.is_empty() {
+        return NewLesionFinding::None;
+    }
     let counting: Vec<&str> = tp
         .new_lesions
         .iter()
@@ -331,4 +379,58 @@ pub fn new_lesion_finding(
         return NewLesionFinding::Equivocal;
     }
     NewLesionFinding::None
+}
+
+/// Sticky PR (EORTC FAQ, `recist.pr_sticky`): the day of the earlier target PR/CR that
+/// keeps a later SD-sized sum at PR — confirmed first when the protocol requires
+/// confirmation. `target_levels` are the target categories since the last target PD.
+pub fn sticky_response_day(config: &Config, target_levels: &[Row]) -> Option<i64> {
+    if !config.recist.pr_sticky {
+        return None;
+    }
+    let responded = |l: Level| matches!(l, Level::CR | Level::PR);
+    target_levels
+        .iter()
+        .enumerate()
+        .find(|(i, r)| {
+            responded(r.level)
+                && (!config.recist.confirmation_required
+                    || bor::confirming_row(config, target_levels, *i, responded).is_some())
+        })
+        .map(|(_, r)| r.day)
+}
+
+/// The target sum and category of follow-up `index` (§2.5, §2.8), sticky PR applied;
+/// `None` when the subject has no target lesions. `prefix` names the responses in the
+/// sticky-PR reason ("" for RECIST 1.1, "i" for iRECIST).
+#[allow(clippy::too_many_arguments)]
+pub fn assess_targets(
+    config: &Config,
+    subject: &PreparedSubject,
+    index: usize,
+    baseline: Micrometres,
+    nadir: Micrometres,
+    target_levels: &[Row],
+    prefix: &str,
+    rules: &mut Vec<Rule>,
+) -> (TargetSum, Option<TargetCategory>) {
+    let sum = target_sum(config, subject, index);
+    if subject.targets.is_empty() {
+        return (sum, None);
+    }
+    let tp = &subject.timepoints[index];
+    let mut category = target_category(config, subject, tp, &sum, baseline, nadir, rules);
+    if category == TargetCategory::SD {
+        if let Some(day) = sticky_response_day(config, target_levels) {
+            rules.push(Rule::new(
+                "recist.pr_sticky",
+                format!(
+                    "target {prefix}PR/{prefix}CR assigned on day {day}{}; no target progression since → {prefix}PR",
+                    if config.recist.confirmation_required { " and confirmed" } else { "" }
+                ),
+            ));
+            category = TargetCategory::PR;
+        }
+    }
+    (sum, Some(category))
 }

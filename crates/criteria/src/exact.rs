@@ -121,40 +121,60 @@ impl Fraction {
         value as i128 * self.den as i128 <= reference as i128 * (self.den - self.num) as i128
     }
 
-    /// `1 + self` as text, for explanations ("1.2").
-    pub fn one_plus(self) -> String {
-        decimal_text(self.den + self.num, self.den)
+    /// `1 + self` for explanations ("1.2"); formats without allocating.
+    pub fn one_plus(self) -> Decimal {
+        Decimal {
+            num: self.den + self.num,
+            den: self.den,
+        }
     }
 
-    /// `1 − self` as text ("0.7").
-    pub fn one_minus(self) -> String {
-        decimal_text(self.den - self.num, self.den)
+    /// `1 − self` for explanations ("0.7").
+    pub fn one_minus(self) -> Decimal {
+        Decimal {
+            num: self.den - self.num,
+            den: self.den,
+        }
     }
 }
 
 impl fmt::Display for Fraction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&decimal_text(self.num, self.den))
+        Decimal {
+            num: self.num,
+            den: self.den,
+        }
+        .fmt(f)
     }
 }
 
-fn decimal_text(num: i64, den: i64) -> String {
-    let digits = den.ilog10() as usize;
-    if digits == 0 {
-        return num.to_string();
-    }
-    let sign = if num < 0 { "-" } else { "" };
-    let abs = num.unsigned_abs();
-    let text = format!(
-        "{sign}{}.{:0width$}",
-        abs / den as u64,
-        abs % den as u64,
-        width = digits
-    );
-    let trimmed = text.trim_end_matches('0');
-    match trimmed.strip_suffix('.') {
-        Some(whole) => format!("{whole}.0"),
-        None => trimmed.to_string(),
+/// `num / den` with `den` a power of ten, displayed as a plain decimal: at least one
+/// decimal when `den > 1`, no trailing zeros beyond it ("1.2", "0.25", "1.0", "2").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal {
+    num: i64,
+    den: i64,
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.num < 0 {
+            f.write_str("-")?;
+        }
+        let abs = self.num.unsigned_abs();
+        let den = self.den.max(1) as u64;
+        write!(f, "{}", abs / den)?;
+        if den == 1 {
+            return Ok(());
+        }
+        let mut digits = den.ilog10();
+        let mut frac = abs % den;
+        // Drop trailing zeros but keep one decimal.
+        while digits > 1 && frac.is_multiple_of(10) {
+            frac /= 10;
+            digits -= 1;
+        }
+        write!(f, ".{frac:0width$}", width = digits as usize)
     }
 }
 
@@ -207,9 +227,23 @@ mod tests {
         // 33.0 → 23.1 mm is exactly −30 %.
         assert!(thirty.shrunk_by_at_least(23_100, 33_000));
         assert!(!thirty.shrunk_by_at_least(23_101, 33_000));
-        assert_eq!(twenty.one_plus(), "1.2");
-        assert_eq!(thirty.one_minus(), "0.7");
-        assert_eq!(Fraction::parse_decimal("0.25").unwrap().one_plus(), "1.25");
+        assert_eq!(twenty.one_plus().to_string(), "1.2");
+        assert_eq!(thirty.one_minus().to_string(), "0.7");
+        assert_eq!(
+            Fraction::parse_decimal("0.25")
+                .unwrap()
+                .one_plus()
+                .to_string(),
+            "1.25"
+        );
+        assert_eq!(Fraction::parse_decimal("1.0").unwrap().to_string(), "1.0");
+        assert_eq!(
+            Fraction::parse_decimal("0.05")
+                .unwrap()
+                .one_minus()
+                .to_string(),
+            "0.95"
+        );
         assert_eq!(Fraction::parse_decimal("1").unwrap().to_string(), "1");
         assert_eq!(Fraction::parse_decimal("-0.2"), None);
         assert_eq!(Fraction::parse_decimal("1e3"), None);

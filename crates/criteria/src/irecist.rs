@@ -6,7 +6,7 @@
 use crate::assessment::{Criterion, CriterionAssessment, Progression, Response, Rule};
 use crate::bor::{self, Level, Row};
 use crate::categories::{
-    meets_pd, new_lesion_finding, non_target_category, pd_detail, target_category, target_sum,
+    assess_targets, meets_pd, new_lesion_status, non_target_category, pd_detail, target_sum,
     NonTargetCategory, TargetCategory, TargetSum,
 };
 use crate::config::{Config, IcpdReference, NltNadir, PfsDate, ResetWithPersistentNewLesions};
@@ -110,24 +110,20 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
             continue;
         }
         let mut rules = Vec::new();
-        let sum = target_sum(config, subject, index);
-        let mut target = has_targets
-            .then(|| target_category(config, subject, tp, &sum, baseline_sum, nadir, &mut rules));
-        if target == Some(TargetCategory::SD) && config.recist.pr_sticky {
-            if let Some(day) = sticky_response_day(config, &target_levels) {
-                rules.push(Rule::new(
-                    "recist.pr_sticky",
-                    format!(
-                        "target iPR/iCR assigned on day {day}; no target progression since → iPR"
-                    ),
-                ));
-                target = Some(TargetCategory::PR);
-            }
-        }
+        let (sum, target) = assess_targets(
+            config,
+            subject,
+            index,
+            baseline_sum,
+            nadir,
+            &target_levels,
+            "i",
+            &mut rules,
+        );
         let non_target = non_target_category(config, subject, tp, &mut rules);
         // RECIST's own new-lesion rule would call every present new lesion PD; iRECIST
         // explains new lesions itself (brand-new → iUPD, persisting → no iCR).
-        let finding = new_lesion_finding(config, tp, &mut Vec::new());
+        let finding = new_lesion_status(tp);
         let new = new_lesion_state(config, subject, index, &mut registry, &mut rules);
         let nlt_pd = nlt_progression(config, &new, nlt_nadir, &mut rules);
 
@@ -273,13 +269,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
         } else if let Some(t) = target {
             target_levels.push(Row {
                 day: tp.day,
-                level: match t {
-                    TargetCategory::CR => Level::CR,
-                    TargetCategory::PR => Level::PR,
-                    TargetCategory::SD => Level::SD,
-                    TargetCategory::PD => Level::PD,
-                    TargetCategory::NE => Level::NE,
-                },
+                level: t.level(),
             });
         }
         if has_targets && sum.complete {
@@ -335,19 +325,6 @@ fn pending_rule(subject: &PreparedSubject, run: &Run) -> Rule {
             at.id, at.day
         ),
     )
-}
-
-fn sticky_response_day(config: &Config, target_levels: &[Row]) -> Option<i64> {
-    let responded = |l: Level| matches!(l, Level::CR | Level::PR);
-    target_levels
-        .iter()
-        .enumerate()
-        .find(|(i, r)| {
-            responded(r.level)
-                && (!config.recist.confirmation_required
-                    || bor::confirming_row(config, target_levels, *i, responded).is_some())
-        })
-        .map(|(_, r)| r.day)
 }
 
 /// Registers brand-new lesions as NLT or NLNT (spec §3.2) and measures the new-lesion

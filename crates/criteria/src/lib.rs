@@ -55,16 +55,17 @@ pub fn parse_criteria_list(list: &str) -> Result<Vec<Criterion>, ConfigError> {
 ///
 /// Subjects come out sorted by subject id and reader, so the output does not depend on
 /// input order. A subject that cannot be assessed stops the whole document with an
-/// [`InputError`] naming subject, timepoint and field.
+/// [`InputError`] naming subject, timepoint and field. The timeline's own `problems`
+/// (from extraction) stay in the timeline; each subject's assessment problems are listed
+/// with that subject.
 pub fn assess_timeline(
     timeline: &Timeline,
     config: &Config,
     criteria: &[Criterion],
 ) -> Result<Assessment, InputError> {
-    let mut problems = timeline.problems.clone();
     let mut subjects = Vec::with_capacity(timeline.subjects.len());
     for subject in &timeline.subjects {
-        subjects.push(assess_subject(subject, config, criteria, &mut problems)?);
+        subjects.push(assess_subject(subject, config, criteria)?);
     }
     subjects.sort_by(|a, b| (&a.subject_id, &a.reader).cmp(&(&b.subject_id, &b.reader)));
     Ok(Assessment {
@@ -77,18 +78,17 @@ pub fn assess_timeline(
         },
         config: config.effective(),
         subjects,
-        problems,
     })
 }
 
-/// Assesses one subject; problems that do not stop the assessment go to `problems`.
+/// Assesses one subject under every given criterion.
 pub fn assess_subject(
     subject: &timeline::Subject,
     config: &Config,
     criteria: &[Criterion],
-    problems: &mut Vec<timeline::Problem>,
 ) -> Result<SubjectAssessment, InputError> {
-    let prepared = prepare::prepare_subject(subject, config, problems)?;
+    let mut problems = Vec::new();
+    let prepared = prepare::prepare_subject(subject, config, &mut problems)?;
     let mut assessments = Vec::with_capacity(criteria.len());
     for criterion in criteria {
         assessments.push(match criterion {
@@ -108,5 +108,6 @@ pub fn assess_subject(
         reader: subject.reader.clone(),
         assessments,
         flags,
+        problems,
     })
 }

@@ -7,8 +7,6 @@
 //! should look at but that do not stop the assessment (measurability, target selection
 //! limits) are returned as problems.
 
-use std::collections::HashMap;
-
 use crate::config::{Config, MeasurementRounding, SdAnchor};
 use crate::dates::parse_iso_date;
 use crate::error::InputError;
@@ -285,37 +283,34 @@ pub fn prepare_subject(
     let baseline_label = timepoint_label(baseline_tp, baseline_index);
     let baseline_day = baseline_tp.day.unwrap_or(0);
 
-    // Roles must not change; ids must be unique within a timepoint.
-    let mut roles: HashMap<&str, (Role, String)> = HashMap::new();
+    // Roles must not change; ids must be unique within a timepoint. A subject has a
+    // handful of lesions, so a list beats a hash map (and no label is built unless needed).
+    let mut roles: Vec<(&str, Role, usize)> = Vec::with_capacity(16);
     for d in &dated {
-        let label = timepoint_label(d.tp, d.index);
-        let mut seen: Vec<&str> = Vec::with_capacity(d.tp.lesions.len());
-        for lesion in &d.tp.lesions {
+        for (k, lesion) in d.tp.lesions.iter().enumerate() {
             let id = lesion.lesion_id.as_str();
-            if seen.contains(&id) {
+            if d.tp.lesions[..k].iter().any(|l| l.lesion_id == id) {
                 return Err(ctx.error(
-                    Some(&label),
+                    Some(&timepoint_label(d.tp, d.index)),
                     "lesion_id",
                     format!("lesion {id} is listed twice"),
                 ));
             }
-            seen.push(id);
-            match roles.get(id) {
-                Some((role, first)) if *role != lesion.role => {
+            match roles.iter().find(|(known, _, _)| *known == id) {
+                Some((_, role, first)) if *role != lesion.role => {
+                    let first = timepoint_label(&subject.timepoints[*first], *first);
                     return Err(ctx.error(
-                        Some(&label),
+                        Some(&timepoint_label(d.tp, d.index)),
                         "role",
                         format!(
                             "lesion {id} changes role from {} (at {first}) to {}",
                             role.as_str(),
                             lesion.role.as_str()
                         ),
-                    ))
+                    ));
                 }
                 Some(_) => {}
-                None => {
-                    roles.insert(id, (lesion.role, label.clone()));
-                }
+                None => roles.push((id, lesion.role, d.index)),
             }
         }
     }
@@ -394,11 +389,12 @@ pub fn prepare_subject(
         let tp = d.tp;
         let find = |id: &str| tp.lesions.iter().find(|l| l.lesion_id == id);
         for lesion in &tp.lesions {
-            let known = targets
-                .iter()
-                .chain(&non_targets)
-                .any(|t| t.id == lesion.lesion_id);
-            if lesion.role != Role::New && !known {
+            let unknown = lesion.role != Role::New
+                && !targets
+                    .iter()
+                    .chain(&non_targets)
+                    .any(|t| t.id == lesion.lesion_id);
+            if unknown {
                 return Err(ctx.error(
                     Some(&label),
                     "role",

@@ -4,7 +4,7 @@
 use crate::assessment::{Criterion, CriterionAssessment, NewLesions, Progression, Response, Rule};
 use crate::bor::{self, Level, Row};
 use crate::categories::{
-    new_lesion_finding, non_target_category, target_category, target_sum, NewLesionFinding,
+    assess_targets, new_lesion_finding, non_target_category, target_sum, NewLesionFinding,
     NonTargetCategory, TargetCategory,
 };
 use crate::config::Config;
@@ -33,15 +33,16 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
             continue;
         }
         let mut rules = Vec::new();
-        let sum = target_sum(config, subject, index);
-        let mut target = has_targets
-            .then(|| target_category(config, subject, tp, &sum, baseline_sum, nadir, &mut rules));
-        if target == Some(TargetCategory::SD) && config.recist.pr_sticky {
-            if let Some(detail) = sticky_pr_reason(config, &target_levels) {
-                rules.push(Rule::new("recist.pr_sticky", detail));
-                target = Some(TargetCategory::PR);
-            }
-        }
+        let (sum, mut target) = assess_targets(
+            config,
+            subject,
+            index,
+            baseline_sum,
+            nadir,
+            &target_levels,
+            "",
+            &mut rules,
+        );
         let mut non_target = non_target_category(config, subject, tp, &mut rules);
         if config.recist.reappearance_after_confirmed_cr_is_pd
             && confirmed_cr_before(config, &levels)
@@ -88,13 +89,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
         if let Some(t) = target {
             target_levels.push(Row {
                 day: tp.day,
-                level: match t {
-                    TargetCategory::CR => Level::CR,
-                    TargetCategory::PR => Level::PR,
-                    TargetCategory::SD => Level::SD,
-                    TargetCategory::PD => Level::PD,
-                    TargetCategory::NE => Level::NE,
-                },
+                level: t.level(),
             });
         }
         // Nadir: complete sums only (NE partial sums excluded unless configured).
@@ -136,26 +131,6 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
         confirmed_best_overall_response: response_of(best_confirmed),
         progression,
     }
-}
-
-/// Sticky PR (EORTC FAQ): after a target PR/CR — confirmed, when the protocol requires
-/// confirmation — a sum that no longer reaches −30 % but is not PD stays PR.
-fn sticky_pr_reason(config: &Config, target_levels: &[Row]) -> Option<String> {
-    let responded = |l: Level| matches!(l, Level::CR | Level::PR);
-    let earlier = target_levels.iter().enumerate().find(|(i, r)| {
-        responded(r.level)
-            && (!config.recist.confirmation_required
-                || bor::confirming_row(config, target_levels, *i, responded).is_some())
-    })?;
-    Some(format!(
-        "target response PR/CR was assigned on day {}{}; no PD since → PR (recist.pr_sticky)",
-        earlier.1.day,
-        if config.recist.confirmation_required {
-            " and confirmed"
-        } else {
-            ""
-        }
-    ))
 }
 
 fn confirmed_cr_before(config: &Config, levels: &[Row]) -> bool {

@@ -234,7 +234,7 @@ fn measurability_and_selection_problems_are_reported_not_fixed() {
     ];
     let doc = one_subject(json!([tp(0, baseline.clone()), tp(56, baseline)]));
     let a = assess(&doc, &[RECIST], &[]);
-    let kinds: Vec<(&str, &str)> = a
+    let kinds: Vec<(&str, &str)> = subject(&a, "S1")
         .problems
         .iter()
         .map(|p| (p.kind.as_str(), p.message.as_str()))

@@ -103,6 +103,37 @@ pub enum HeaderError {
     },
     #[error("deflate stream corrupt: {0}")]
     Deflate(String),
+    /// An image (by SOP Class, or Rows and Columns) whose data set ends without Pixel
+    /// Data: in practice a file cut at an element boundary.
+    #[error("image without Pixel Data: the data set ends at byte {offset} (truncated?)")]
+    MissingPixelData { offset: u64 },
+    /// Neither the data set nor the file meta names the instance.
+    #[error("no SOP Instance UID: not a DICOM instance, or cut short at byte {offset}")]
+    NoInstanceUid { offset: u64 },
+}
+
+/// Image Storage SOP Classes (PS3.4 B.5) whose IOD requires Pixel Data. RT Dose is left
+/// out: its Pixel Data is conditional.
+pub fn is_image_sop_class(uid: &str) -> bool {
+    let Some(rest) = uid.strip_prefix("1.2.840.10008.5.1.4.1.1.") else {
+        return false;
+    };
+    matches!(
+        rest,
+        "1" | "1.1" | "1.1.1" | "1.2" | "1.2.1" | "1.3" | "1.3.1" // CR, DX, MG, intra-oral
+            | "2" | "2.1" | "2.2" // CT
+            | "3.1" | "6.1" | "6.2" | "6.3" // US
+            | "4" | "4.1" | "4.3" | "4.4" // MR
+            | "7" | "7.1" | "7.2" | "7.3" | "7.4" // secondary capture
+            | "12.1" | "12.1.1" | "12.2" | "12.2.1" // XA, XRF
+            | "13.1.1" | "13.1.2" | "13.1.3" | "13.1.4" | "13.1.5" // 3D X-ray, tomosynthesis
+            | "14.1" | "14.2" // IVOCT
+            | "20" | "128" | "128.1" | "130" // NM, PET
+            | "30" | "66.4" | "66.7" // parametric map, segmentation, label map
+            | "77.1.1" | "77.1.1.1" | "77.1.2" | "77.1.2.1" | "77.1.3" | "77.1.4" | "77.1.4.1"
+            | "77.1.5.1" | "77.1.5.2" | "77.1.5.4" | "77.1.6" | "77.1.7" // visible light
+            | "481.1" // RT Image
+    )
 }
 
 fn describe_tag(tag: Option<u32>) -> String {
@@ -150,7 +181,13 @@ pub fn read_header(path: &Path) -> Result<HeaderRecord, HeaderError> {
 /// Reads the header of a DICOM file held in memory (tests, network sources).
 pub fn read_header_from_bytes(bytes: &[u8]) -> Result<HeaderRecord, HeaderError> {
     let mut buffers = Buffers::default();
-    let mut record = read_stream(SliceSource { data: bytes, pos: 0 }, &mut buffers)?;
+    let mut record = read_stream(
+        SliceSource {
+            data: bytes,
+            pos: 0,
+        },
+        &mut buffers,
+    )?;
     record.file_size = bytes.len() as u64;
     Ok(record)
 }
@@ -177,6 +214,23 @@ impl HeaderReader {
     pub fn read(&mut self, path: &Path) -> Result<HeaderRecord, HeaderError> {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
+        self.read_open(file, path, len)
+    }
+
+    /// Like [`HeaderReader::read`], with the file size the caller already has (the scan's
+    /// walk): saves a `stat` per file. A file that changed size since is reported as
+    /// truncated, or read as it was; either way its new size and time make the next scan
+    /// read it again.
+    pub fn read_with_size(&mut self, path: &Path, len: u64) -> Result<HeaderRecord, HeaderError> {
+        self.read_open(File::open(path)?, path, len)
+    }
+
+    fn read_open(
+        &mut self,
+        file: File,
+        path: &Path,
+        len: u64,
+    ) -> Result<HeaderRecord, HeaderError> {
         let mut record = read_stream(FileSource::new(file, len), &mut self.buffers)?;
         record.path = path.to_string_lossy().into_owned();
         record.file_size = len;
@@ -224,6 +278,9 @@ fn read_at(mut file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
 
 impl Source for FileSource {
     fn read_some(&mut self, buf: &mut [u8]) -> Result<usize, HeaderError> {
+        if self.pos >= self.len {
+            return Ok(0); // the length is known: no system call to learn about the end
+        }
         loop {
             match read_at(&self.file, buf, self.pos) {
                 Ok(n) => {
@@ -481,8 +538,19 @@ impl Encoding {
 fn is_long_vr(vr: [u8; 2]) -> bool {
     matches!(
         &vr,
-        b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR"
-            | b"UT" | b"UV"
+        b"OB"
+            | b"OD"
+            | b"OF"
+            | b"OL"
+            | b"OV"
+            | b"OW"
+            | b"SQ"
+            | b"SV"
+            | b"UC"
+            | b"UN"
+            | b"UR"
+            | b"UT"
+            | b"UV"
     )
 }
 
@@ -730,12 +798,22 @@ fn first_number<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
     parse_number(bytes.split(|&b| b == b'\\').next()?)
 }
 
+/// A finite decimal (DS never holds NaN or infinity; Rust's parser would accept them).
+fn decimal(value: &[u8]) -> Option<f64> {
+    parse_number::<f64>(value).filter(|v| v.is_finite())
+}
+
+/// The first value of a DS string.
+fn first_decimal(bytes: &[u8]) -> Option<f64> {
+    decimal(bytes.split(|&b| b == b'\\').next()?)
+}
+
 /// Exactly `N` decimal values, else `None`.
 fn decimals<const N: usize>(bytes: &[u8]) -> Option<[f64; N]> {
     let mut out = [0.0; N];
     let mut parts = bytes.split(|&b| b == b'\\');
     for slot in out.iter_mut() {
-        *slot = parse_number(parts.next()?)?;
+        *slot = decimal(parts.next()?)?;
     }
     parts.next().is_none().then_some(out)
 }
@@ -744,6 +822,8 @@ fn decimals<const N: usize>(bytes: &[u8]) -> Option<[f64; N]> {
 #[derive(Default)]
 struct State {
     record: HeaderRecord,
+    /// The root data set reached Pixel Data (rather than its end).
+    reached_pixel_data: bool,
     charset: Charset,
     media_sop_class: Option<String>,
     media_sop_instance: Option<String>,
@@ -783,9 +863,9 @@ impl State {
             Field::ClinicalTrialTimePointId => {
                 set_once(&mut r.clinical_trial_time_point_id, text(value, cs))
             }
-            Field::SliceThickness => set_once(&mut r.slice_thickness, first_number(value)),
+            Field::SliceThickness => set_once(&mut r.slice_thickness, first_decimal(value)),
             Field::SpacingBetweenSlices => {
-                set_once(&mut r.spacing_between_slices, first_number(value))
+                set_once(&mut r.spacing_between_slices, first_decimal(value))
             }
             Field::StudyInstanceUid => set_once(&mut r.study_instance_uid, code(value)),
             Field::SeriesInstanceUid => set_once(&mut r.series_instance_uid, code(value)),
@@ -985,7 +1065,9 @@ impl<S: Source> Parser<'_, '_, S> {
                 t if t >> 16 == 0xFFFE => {
                     return Err(self.malformed(start, Some(t), "item tag inside a data set"));
                 }
-                t if ctx == Ctx::Root && (FIRST_PIXEL_DATA_TAG..=LAST_PIXEL_DATA_TAG).contains(&t) => {
+                t if ctx == Ctx::Root
+                    && (FIRST_PIXEL_DATA_TAG..=LAST_PIXEL_DATA_TAG).contains(&t) =>
+                {
                     return self.pixel_data(enc, &header, depth);
                 }
                 _ => {}
@@ -997,7 +1079,11 @@ impl<S: Source> Parser<'_, '_, S> {
                     Action::Descend(child) if header.is_sequence_like(enc) => child,
                     _ => Ctx::Skip,
                 };
-                let item_enc = if header.vr == *b"UN" { IMPLICIT_LE } else { enc };
+                let item_enc = if header.vr == *b"UN" {
+                    IMPLICIT_LE
+                } else {
+                    enc
+                };
                 self.sequence(item_enc, child, None, depth + 1)?;
                 continue;
             }
@@ -1020,7 +1106,11 @@ impl<S: Source> Parser<'_, '_, S> {
                     self.input.consume(len);
                 }
                 Action::Descend(child) if header.is_sequence_like(enc) => {
-                    let item_enc = if header.vr == *b"UN" { IMPLICIT_LE } else { enc };
+                    let item_enc = if header.vr == *b"UN" {
+                        IMPLICIT_LE
+                    } else {
+                        enc
+                    };
                     let end = self.input.offset() + u64::from(header.len);
                     self.sequence(item_enc, child, Some(end), depth + 1)?;
                 }
@@ -1096,17 +1186,32 @@ impl<S: Source> Parser<'_, '_, S> {
         header: &ElementHeader,
         depth: usize,
     ) -> Result<(), HeaderError> {
+        self.state.reached_pixel_data = true;
         let Some(remaining) = self.input.remaining() else {
-            return Ok(()); // deflated: the length is not known without inflating
+            // Deflated: a cut stream inflates to a clean-looking end, so the only way to
+            // know the file is whole is to inflate through Pixel Data (streamed, fixed
+            // buffer). Deflated files are rare; this is their price.
+            if header.len == UNDEFINED_LENGTH {
+                self.sequence(enc, Ctx::Skip, None, depth + 1)?;
+            } else {
+                self.skip_value(header)?;
+            }
+            return self.dataset(enc, Ctx::Skip, Extent::Stream, depth);
         };
         if header.len != UNDEFINED_LENGTH {
-            if u64::from(header.len) > remaining {
+            let len = u64::from(header.len);
+            if len > remaining {
                 return Err(HeaderError::Truncated {
                     offset: self.input.offset() + remaining,
                     tag: Some(header.tag),
                 });
             }
-            return Ok(());
+            if len == remaining {
+                return Ok(()); // Pixel Data ends the file: the usual case, nothing to read
+            }
+            // Trailing elements (Data Set Trailing Padding): check they are whole too.
+            self.skip_value(header)?;
+            return self.dataset(enc, Ctx::Skip, Extent::Stream, depth);
         }
         let delimiter_ok = |tail: &[u8]| {
             tail.len() == 8
@@ -1124,14 +1229,16 @@ impl<S: Source> Parser<'_, '_, S> {
         if tail.as_deref().is_some_and(delimiter_ok) {
             return Ok(());
         }
-        // Trailing padding or a broken file: walk the fragments to find out.
-        self.sequence(enc, Ctx::Skip, None, depth + 1).map_err(|e| match e {
-            HeaderError::Truncated { offset, .. } => HeaderError::Truncated {
-                offset,
-                tag: Some(header.tag),
-            },
-            other => other,
-        })
+        // Trailing elements or a broken file: walk the fragments, then what follows.
+        self.sequence(enc, Ctx::Skip, None, depth + 1)
+            .map_err(|e| match e {
+                HeaderError::Truncated { offset, .. } => HeaderError::Truncated {
+                    offset,
+                    tag: Some(header.tag),
+                },
+                other => other,
+            })?;
+        self.dataset(enc, Ctx::Skip, Extent::Stream, depth)
     }
 }
 
@@ -1167,7 +1274,7 @@ fn detect_layout(head: &[u8]) -> Option<Layout> {
         return Some(Layout::Meta(0));
     }
     // A bare data set starts with a low, even group (0008 in practice).
-    if group % 2 != 0 || !(0x0002..=0x0010).contains(&group) {
+    if group & 1 != 0 || !(0x0002..=0x0010).contains(&group) {
         return None;
     }
     let enc = sniff_encoding(head);
@@ -1242,7 +1349,7 @@ fn read_stream<S: Source>(src: S, buffers: &mut Buffers) -> Result<HeaderRecord,
         }
     };
 
-    if deflated {
+    let end = if deflated {
         let (src, rest) = input.into_parts();
         let compressed = io::Cursor::new(rest).chain(SourceReader(src));
         let source = InflateSource {
@@ -1254,17 +1361,32 @@ fn read_stream<S: Source>(src: S, buffers: &mut Buffers) -> Result<HeaderRecord,
             state: &mut state,
         }
         .dataset(enc, Ctx::Root, Extent::Stream, 0)?;
+        inflated.offset()
     } else {
         Parser {
             input: &mut input,
             state: &mut state,
         }
         .dataset(enc, Ctx::Root, Extent::Stream, 0)?;
-    }
+        input.offset()
+    };
 
     let mut record = state.record;
     set_once(&mut record.sop_class_uid, state.media_sop_class);
     set_once(&mut record.sop_instance_uid, state.media_sop_instance);
+    // A cut at an element boundary leaves a well-formed but incomplete data set: catch
+    // what can be caught from what the object says it is.
+    let is_image = (record.rows.is_some() && record.columns.is_some())
+        || record
+            .sop_class_uid
+            .as_deref()
+            .is_some_and(is_image_sop_class);
+    if is_image && !state.reached_pixel_data {
+        return Err(HeaderError::MissingPixelData { offset: end });
+    }
+    if record.sop_instance_uid.is_none() {
+        return Err(HeaderError::NoInstanceUid { offset: end });
+    }
     Ok(record)
 }
 
@@ -1294,6 +1416,7 @@ mod tests {
         }
         // Deliberately wrong group length: the reader must not rely on it.
         explicit_element(&mut out, 0x0002, 0x0000, b"UL", &999u32.to_le_bytes());
+        explicit_element(&mut out, 0x0002, 0x0003, b"UI", b"9.8.7.6\0");
         explicit_element(&mut out, 0x0002, 0x0010, b"UI", &ts_value);
         out.extend_from_slice(dataset);
         out
@@ -1346,12 +1469,44 @@ mod tests {
     }
 
     #[test]
+    fn image_cut_before_pixel_data_is_a_problem() {
+        let mut ds = Vec::new();
+        explicit_element(&mut ds, 0x0028, 0x0010, b"US", &16u16.to_le_bytes());
+        explicit_element(&mut ds, 0x0028, 0x0011, b"US", &16u16.to_le_bytes());
+        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap_err();
+        assert!(
+            matches!(error, HeaderError::MissingPixelData { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn dicomdir_takes_its_sop_class_from_the_meta() {
+        let mut out = vec![0u8; 128];
+        out.extend_from_slice(b"DICM");
+        explicit_element(&mut out, 0x0002, 0x0002, b"UI", b"1.2.840.10008.1.3.10");
+        explicit_element(&mut out, 0x0002, 0x0003, b"UI", b"1.2.3.4\0");
+        explicit_element(&mut out, 0x0002, 0x0010, b"UI", b"1.2.840.10008.1.2.1\0");
+        explicit_element(&mut out, 0x0004, 0x1130, b"CS", b"ARCHIVE ");
+        explicit_element(&mut out, 0x0004, 0x1220, b"SQ", &[]);
+        let record = read_header_from_bytes(&out).unwrap();
+        assert_eq!(
+            record.sop_class_uid.as_deref(),
+            Some("1.2.840.10008.1.3.10")
+        );
+        assert_eq!(record.sop_instance_uid.as_deref(), Some("1.2.3.4"));
+    }
+
+    #[test]
     fn text_is_not_dicom_and_empty_is_empty() {
         assert!(matches!(
             read_header_from_bytes(b"hello, this is not an image\n"),
             Err(HeaderError::NotDicom)
         ));
-        assert!(matches!(read_header_from_bytes(b""), Err(HeaderError::Empty)));
+        assert!(matches!(
+            read_header_from_bytes(b""),
+            Err(HeaderError::Empty)
+        ));
     }
 
     #[test]
@@ -1365,7 +1520,8 @@ mod tests {
             let mut ds = Vec::new();
             explicit_element(&mut ds, 0x0008, 0x0005, b"CS", charset);
             explicit_element(&mut ds, 0x0010, 0x0010, b"PN", name);
-            let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
+            let record =
+                read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
             assert_eq!(record.patient_name.as_deref(), Some(expected));
         }
     }
@@ -1374,7 +1530,9 @@ mod tests {
     fn deeply_nested_sequences_are_refused_without_overflow() {
         let mut ds = Vec::new();
         for _ in 0..(MAX_DEPTH * 2) {
-            ds.extend_from_slice(&[0x09, 0x00, 0x10, 0x00, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+            ds.extend_from_slice(&[
+                0x09, 0x00, 0x10, 0x00, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+            ]);
             ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
         }
         let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap_err();
@@ -1396,7 +1554,9 @@ mod tests {
         });
         let mut ds = Vec::new();
         explicit_element(&mut ds, 0x0008, 0x0060, b"CS", b"MR");
-        ds.extend_from_slice(&[0x00, 0x52, 0x29, 0x92, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        ds.extend_from_slice(&[
+            0x00, 0x52, 0x29, 0x92, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
         ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
         ds.extend_from_slice(&measures);
         ds.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);

@@ -81,7 +81,7 @@ fn record_from_object(obj: &Obj, ts: String, meta: Option<(String, String)>) -> 
         groups
             .iter()
             .filter_map(|g| first_item(g, sequence))
-            .find_map(|item| f(item))
+            .find_map(f)
     };
     let measures = |tag| {
         from_groups(tags::PIXEL_MEASURES_SEQUENCE, &|i: &Obj| {
@@ -116,12 +116,10 @@ fn record_from_object(obj: &Obj, ts: String, meta: Option<(String, String)>) -> 
         frame_of_reference_uid: code(obj, tags::FRAME_OF_REFERENCE_UID),
         pixel_spacing: floats(obj, tags::PIXEL_SPACING)
             .or_else(|| measures(tags::PIXEL_SPACING).and_then(|v| v.try_into().ok())),
-        slice_thickness: first_float(obj, tags::SLICE_THICKNESS).or_else(|| {
-            measures(tags::SLICE_THICKNESS).and_then(|v| v.first().copied())
-        }),
-        spacing_between_slices: first_float(obj, tags::SPACING_BETWEEN_SLICES).or_else(|| {
-            measures(tags::SPACING_BETWEEN_SLICES).and_then(|v| v.first().copied())
-        }),
+        slice_thickness: first_float(obj, tags::SLICE_THICKNESS)
+            .or_else(|| measures(tags::SLICE_THICKNESS).and_then(|v| v.first().copied())),
+        spacing_between_slices: first_float(obj, tags::SPACING_BETWEEN_SLICES)
+            .or_else(|| measures(tags::SPACING_BETWEEN_SLICES).and_then(|v| v.first().copied())),
         rows: first_int(obj, tags::ROWS),
         columns: first_int(obj, tags::COLUMNS),
         number_of_frames: first_int(obj, tags::NUMBER_OF_FRAMES),
@@ -133,7 +131,9 @@ fn record_from_object(obj: &Obj, ts: String, meta: Option<(String, String)>) -> 
         }),
         image_orientation_patient: floats(obj, tags::IMAGE_ORIENTATION_PATIENT).or_else(|| {
             from_groups(tags::PLANE_ORIENTATION_SEQUENCE, &|i: &Obj| {
-                i.get(tags::IMAGE_ORIENTATION_PATIENT)?.to_multi_float64().ok()
+                i.get(tags::IMAGE_ORIENTATION_PATIENT)?
+                    .to_multi_float64()
+                    .ok()
             })
             .and_then(|v| v.try_into().ok())
         }),
@@ -221,19 +221,24 @@ fn bad_group_length_file_reads_like_dcmtk_and_pydicom() {
 #[test]
 fn special_layouts() {
     let rt = read_header(&fixtures().join("rt/pydicom_rtstruct.dcm")).unwrap();
-    assert_eq!(rt.transfer_syntax_uid.as_deref(), Some(IMPLICIT_VR_LITTLE_ENDIAN));
+    assert_eq!(
+        rt.transfer_syntax_uid.as_deref(),
+        Some(IMPLICIT_VR_LITTLE_ENDIAN)
+    );
     assert_eq!(rt.modality.as_deref(), Some("RTSTRUCT"));
     let big = read_header(&fixtures().join("mr/pydicom_MR_small_bigendian.dcm")).unwrap();
     let little = read_header(&fixtures().join("mr/pydicom_MR_small.dcm")).unwrap();
     assert_eq!(big.rows, little.rows);
     assert_eq!(big.pixel_spacing, little.pixel_spacing);
     assert_eq!(big.image_position_patient, little.image_position_patient);
-    let enhanced = read_header(&fixtures().join(
-        "ct/pydicom-data_eCT_Supplemental_enhanced_multiframe.dcm",
-    ))
-    .unwrap();
+    let enhanced =
+        read_header(&fixtures().join("ct/pydicom-data_eCT_Supplemental_enhanced_multiframe.dcm"))
+            .unwrap();
     assert!(enhanced.pixel_spacing.is_some(), "{enhanced:?}");
     assert!(enhanced.image_position_patient.is_some(), "{enhanced:?}");
     let rle = read_header(&fixtures().join("ct/wg04_CT1_RLE.dcm")).unwrap();
-    assert_eq!(rle.transfer_syntax_uid.as_deref(), Some("1.2.840.10008.1.2.5"));
+    assert_eq!(
+        rle.transfer_syntax_uid.as_deref(),
+        Some("1.2.840.10008.1.2.5")
+    );
 }

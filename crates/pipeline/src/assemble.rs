@@ -54,15 +54,21 @@ impl LesionRoles {
         let Some((_, header)) = lines.next() else {
             return Err("line 1: the lesion list has no header row".into());
         };
-        let columns: Vec<String> = header.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
+        let columns: Vec<String> = header
+            .split(',')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect();
         let position = |name: &str| {
             columns
                 .iter()
                 .position(|c| c == name)
                 .ok_or_else(|| format!("line 1: the lesion list needs a column \"{name}\""))
         };
-        let (subject_col, lesion_col, role_col) =
-            (position("subject_id")?, position("lesion")?, position("role")?);
+        let (subject_col, lesion_col, role_col) = (
+            position("subject_id")?,
+            position("lesion")?,
+            position("role")?,
+        );
         let mut entries = HashMap::new();
         for (number, line) in lines {
             let cells: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -78,14 +84,20 @@ impl LesionRoles {
                     ))
                 }
             };
-            entries.insert((cell(subject_col).to_string(), cell(lesion_col).to_string()), role);
+            entries.insert(
+                (cell(subject_col).to_string(), cell(lesion_col).to_string()),
+                role,
+            );
         }
         Ok(LesionRoles { entries })
     }
 
     fn role_of(&self, subject: &str, keys: &[&str]) -> Option<Role> {
-        keys.iter()
-            .find_map(|k| self.entries.get(&(subject.to_string(), k.to_string())).copied())
+        keys.iter().find_map(|k| {
+            self.entries
+                .get(&(subject.to_string(), k.to_string()))
+                .copied()
+        })
     }
 }
 
@@ -180,7 +192,13 @@ fn preference_key(report: &SrDocument) -> impl Ord + '_ {
     )
 }
 
-fn select_reports<'a>(reports: &'a [SrDocument], problems: &mut Vec<Problem>) -> Vec<&'a SrDocument> {
+/// (subject, study, reader): the reports that compete for one reading of one study.
+type ReportKey = (Option<String>, Option<String>, Option<String>);
+
+fn select_reports<'a>(
+    reports: &'a [SrDocument],
+    problems: &mut Vec<Problem>,
+) -> Vec<&'a SrDocument> {
     let mut candidates = Vec::new();
     for report in reports {
         if report.is_tid1500 {
@@ -190,7 +208,10 @@ fn select_reports<'a>(reports: &'a [SrDocument], problems: &mut Vec<Problem>) ->
                 "sr_skipped",
                 format!(
                     "not a TID 1500 measurement report: {}",
-                    report.not_tid1500_reason.as_deref().unwrap_or("no reason given")
+                    report
+                        .not_tid1500_reason
+                        .as_deref()
+                        .unwrap_or("no reason given")
                 ),
                 Some(&report.path),
                 Some(&report.sop_instance_uid),
@@ -243,11 +264,14 @@ fn select_reports<'a>(reports: &'a [SrDocument], problems: &mut Vec<Problem>) ->
         kept.push(report);
     }
     // Several reports of one reader for one study: keep the preferred one.
-    let mut by_study: BTreeMap<(Option<String>, Option<String>, Option<String>), Vec<&SrDocument>> =
-        BTreeMap::new();
+    let mut by_study: BTreeMap<ReportKey, Vec<&SrDocument>> = BTreeMap::new();
     for report in kept {
         by_study
-            .entry((subject_of(report), report.study_instance_uid.clone(), reader_of(report)))
+            .entry((
+                subject_of(report),
+                report.study_instance_uid.clone(),
+                reader_of(report),
+            ))
             .or_default()
             .push(report);
     }
@@ -342,7 +366,8 @@ fn observe_report(
     let Some(subject) = subject_of(report) else {
         problems.push(problem(
             "sr_no_subject",
-            "neither Clinical Trial Subject ID (0012,0040) nor Patient ID (0010,0020) is set".into(),
+            "neither Clinical Trial Subject ID (0012,0040) nor Patient ID (0010,0020) is set"
+                .into(),
             Some(&report.path),
             Some(&report.sop_instance_uid),
         ));
@@ -390,14 +415,8 @@ fn observe_report(
                 continue;
             }
         };
-        let Some(observation) = observe_group(
-            report,
-            group,
-            &name,
-            &referenced,
-            images,
-            problems,
-        ) else {
+        let Some(observation) = observe_group(report, group, &name, &referenced, images, problems)
+        else {
             continue;
         };
         out.push(Observation {
@@ -419,11 +438,14 @@ fn is_lymph_node(site: &Code) -> bool {
         || site.meaning.to_ascii_lowercase().contains("lymph node")
 }
 
-fn pick_length<'m>(measurements: &'m [Measurement], wanted: &[Quantity]) -> Option<&'m Measurement> {
+fn pick_length<'m>(
+    measurements: &'m [Measurement],
+    wanted: &[Quantity],
+) -> Option<&'m Measurement> {
     wanted.iter().find_map(|q| {
-        measurements
-            .iter()
-            .find(|m| m.quantity == *q && m.dimension == Dimension::Length && m.value_si_mm.is_some())
+        measurements.iter().find(|m| {
+            m.quantity == *q && m.dimension == Dimension::Length && m.value_si_mm.is_some()
+        })
     })
 }
 
@@ -528,7 +550,12 @@ fn observe_group(
     problems: &mut Vec<Problem>,
 ) -> Option<Observation> {
     let report_problem = |kind: &str, message: String| {
-        problem(kind, message, Some(&report.path), Some(&report.sop_instance_uid))
+        problem(
+            kind,
+            message,
+            Some(&report.path),
+            Some(&report.sop_instance_uid),
+        )
     };
     let evaluation = role_from_evaluation(group);
     if evaluation == Some(None) {
@@ -545,7 +572,10 @@ fn observe_group(
         .and_then(role_from_label);
     let role_hint = evaluation.flatten().or(label_role);
 
-    let long = pick_length(&group.measurements, &[Quantity::LongAxis, Quantity::Length, Quantity::Diameter]);
+    let long = pick_length(
+        &group.measurements,
+        &[Quantity::LongAxis, Quantity::Length, Quantity::Diameter],
+    );
     let short = pick_length(&group.measurements, &[Quantity::ShortAxis]);
     let volume = group
         .measurements
@@ -587,14 +617,22 @@ fn observe_group(
     let mut from_geometry = false;
     if long_axis.is_none() {
         // No recorded length: a 2-point line ROI is the reader's long axis.
-        if let Some(roi) = group.roi.as_ref().filter(|r| r.graphic_type == "POLYLINE" && r.data.len() == 4) {
+        if let Some(roi) = group
+            .roi
+            .as_ref()
+            .filter(|r| r.graphic_type == "POLYLINE" && r.data.len() == 4)
+        {
             if role_hint != Some(Role::NonTarget) {
                 long_axis = line_length_mm(roi, images);
                 from_geometry = long_axis.is_some();
             }
         }
     }
-    if long_axis.is_none() && short.is_none() && role_hint != Some(Role::NonTarget) && volume.is_none() {
+    if long_axis.is_none()
+        && short.is_none()
+        && role_hint != Some(Role::NonTarget)
+        && volume.is_none()
+    {
         problems.push(report_problem(
             "group_without_size",
             format!(
@@ -632,7 +670,9 @@ fn observe_group(
     put("tracking_uid", group.tracking_uid.as_deref());
     put(
         "referenced_sop_instance_uid",
-        referenced.first().and_then(|r| r.sop_instance_uid.as_deref()),
+        referenced
+            .first()
+            .and_then(|r| r.sop_instance_uid.as_deref()),
     );
     put("path", Some(&report.path));
     if from_geometry {
@@ -664,10 +704,17 @@ struct TimepointSlot {
     date: Option<String>,
 }
 
-fn build_timeline(observations: Vec<Observation>, roles: &LesionRoles, problems: &mut Vec<Problem>) -> Timeline {
+fn build_timeline(
+    observations: Vec<Observation>,
+    roles: &LesionRoles,
+    problems: &mut Vec<Problem>,
+) -> Timeline {
     let mut by_subject: BTreeMap<(String, Option<String>), Vec<Observation>> = BTreeMap::new();
     for o in observations {
-        by_subject.entry((o.subject.clone(), o.reader.clone())).or_default().push(o);
+        by_subject
+            .entry((o.subject.clone(), o.reader.clone()))
+            .or_default()
+            .push(o);
     }
     let mut subjects = Vec::new();
     for ((subject_id, reader), obs) in by_subject {
@@ -687,7 +734,9 @@ struct Groups {
 
 impl Groups {
     fn new(n: usize) -> Self {
-        Groups { parent: (0..n).collect() }
+        Groups {
+            parent: (0..n).collect(),
+        }
     }
     fn find(&mut self, i: usize) -> usize {
         let mut root = i;
@@ -724,10 +773,12 @@ fn build_subject(
     // Timepoints in date order (undated last, by label).
     let mut slots: BTreeMap<String, TimepointSlot> = BTreeMap::new();
     for o in &obs {
-        let slot = slots.entry(o.timepoint_key.clone()).or_insert(TimepointSlot {
-            label: o.timepoint_label.clone(),
-            date: o.date.clone(),
-        });
+        let slot = slots
+            .entry(o.timepoint_key.clone())
+            .or_insert(TimepointSlot {
+                label: o.timepoint_label.clone(),
+                date: o.date.clone(),
+            });
         // The visit's date is the earliest scan date among its measurements.
         if let Some(d) = &o.date {
             if slot.date.as_ref().is_none_or(|s| d < s) {
@@ -740,9 +791,17 @@ fn build_subject(
         .map(|(k, s)| (k.clone(), s.date.clone(), s.label.clone()))
         .collect();
     order.sort_by(|a, b| (a.1.is_none(), &a.1, &a.2).cmp(&(b.1.is_none(), &b.1, &b.2)));
-    let rank: HashMap<String, usize> = order.iter().enumerate().map(|(i, t)| (t.0.clone(), i)).collect();
+    let rank: HashMap<String, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.0.clone(), i))
+        .collect();
     obs.sort_by(|a, b| {
-        (rank[&a.timepoint_key], &a.tracking_uid, &a.label).cmp(&(rank[&b.timepoint_key], &b.tracking_uid, &b.label))
+        (rank[&a.timepoint_key], &a.tracking_uid, &a.label).cmp(&(
+            rank[&b.timepoint_key],
+            &b.tracking_uid,
+            &b.label,
+        ))
     });
 
     // Identity: tracking UID, then label, then position.
@@ -776,10 +835,20 @@ fn build_subject(
             let same_label = matches!((&obs[i].label, &obs[j].label), (Some(a), Some(b)) if a == b && !is_tool_tag(a));
             let uids_differ = obs[i].tracking_uid.is_some() && obs[j].tracking_uid.is_some();
             if same_label {
-                let (ti, tj) = (timepoints_of(&mut groups, ri), timepoints_of(&mut groups, rj));
+                let (ti, tj) = (
+                    timepoints_of(&mut groups, ri),
+                    timepoints_of(&mut groups, rj),
+                );
                 if ti.is_disjoint(&tj) {
                     groups.union(i, j);
-                    how.insert(groups.find(i), if uids_differ { "label (tracking UIDs differ)" } else { "label" });
+                    how.insert(
+                        groups.find(i),
+                        if uids_differ {
+                            "label (tracking UIDs differ)"
+                        } else {
+                            "label"
+                        },
+                    );
                 }
             }
         }
@@ -790,20 +859,30 @@ fn build_subject(
         if timepoints_of(&mut groups, ri).len() > 1 {
             continue;
         }
-        let Some((frame_i, centre_i)) = obs[i].position.clone() else { continue };
+        let Some((frame_i, centre_i)) = obs[i].position.clone() else {
+            continue;
+        };
         let mut best: Option<(f64, usize)> = None;
         for j in 0..n {
             let rj = groups.find(j);
             if rj == ri || obs[j].organ != obs[i].organ {
                 continue;
             }
-            let Some((frame_j, centre_j)) = &obs[j].position else { continue };
+            let Some((frame_j, centre_j)) = &obs[j].position else {
+                continue;
+            };
             if *frame_j != frame_i {
                 continue;
             }
-            let d = (0..3).map(|k| (centre_i[k] - centre_j[k]).powi(2)).sum::<f64>().sqrt();
+            let d = (0..3)
+                .map(|k| (centre_i[k] - centre_j[k]).powi(2))
+                .sum::<f64>()
+                .sqrt();
             if d <= POSITION_MATCH_MM && best.is_none_or(|(bd, _)| d < bd) {
-                let (ti, tj) = (timepoints_of(&mut groups, ri), timepoints_of(&mut groups, rj));
+                let (ti, tj) = (
+                    timepoints_of(&mut groups, ri),
+                    timepoints_of(&mut groups, rj),
+                );
                 if ti.is_disjoint(&tj) {
                     best = Some((d, j));
                 }
@@ -856,7 +935,11 @@ fn build_subject(
             used_ids.insert(id.clone());
         }
         lesion_ids.insert(*root, id);
-        let first_seen = list.iter().map(|&i| rank[&obs[i].timepoint_key]).min().unwrap_or(0);
+        let first_seen = list
+            .iter()
+            .map(|&i| rank[&obs[i].timepoint_key])
+            .min()
+            .unwrap_or(0);
         let hint = list.iter().find_map(|&i| obs[i].role_hint);
         let keys: Vec<&str> = list
             .iter()
@@ -886,7 +969,15 @@ fn build_subject(
         }
     }
     if !undecided.is_empty() {
-        select_targets(&obs, &members, &mut undecided, &mut lesion_roles, &lesion_ids, &who, problems);
+        select_targets(
+            &obs,
+            &members,
+            &mut undecided,
+            &mut lesion_roles,
+            &lesion_ids,
+            &who,
+            problems,
+        );
     }
 
     // Timepoints.
@@ -908,9 +999,22 @@ fn build_subject(
     for (root, list) in &members {
         let role = lesion_roles[root];
         let id = &lesion_ids[root];
+        let first = &obs[list[0]];
         for &i in list {
             let o = &obs[i];
             let t = rank[&o.timepoint_key];
+            // How this observation was tied to the lesion's first sighting.
+            let matched_by = if i == list[0] {
+                "first_sighting"
+            } else if o.tracking_uid.is_some() && o.tracking_uid == first.tracking_uid {
+                "tracking_uid"
+            } else if o.label.is_some() && o.label == first.label {
+                "tracking_label"
+            } else {
+                "finding_site_and_position"
+            };
+            let mut source = o.source.clone();
+            source.insert("identity_match".into(), Value::String(matched_by.into()));
             let lesion = Lesion {
                 lesion_id: id.clone(),
                 label: o.label.clone(),
@@ -919,20 +1023,26 @@ fn build_subject(
                 nodal: o.nodal,
                 long_axis_mm: o.long_axis,
                 short_axis_mm: o.short_axis,
-                status: if role == Role::NonTarget && o.long_axis.is_none() && o.short_axis.is_none() {
+                status: if role == Role::NonTarget
+                    && o.long_axis.is_none()
+                    && o.short_axis.is_none()
+                {
                     Some(LesionStatus::Present)
                 } else {
                     None
                 },
                 volume_mm3: o.volume,
-                source: Some(o.source.clone()),
+                source: Some(source),
                 ..Lesion::default()
             };
             let tp = &mut timepoints[t];
             if tp.lesions.iter().any(|l| l.lesion_id == lesion.lesion_id) {
                 problems.push(Problem::new(
                     "lesion_measured_twice",
-                    format!("{who}: lesion {id} is measured twice at {}; the first is kept", o.timepoint_label),
+                    format!(
+                        "{who}: lesion {id} is measured twice at {}; the first is kept",
+                        o.timepoint_label
+                    ),
                 ));
                 continue;
             }
@@ -987,14 +1097,16 @@ fn select_targets(
         let o = &obs[members[root][0]];
         let minimum = if o.nodal { 15.0 } else { 10.0 };
         let count = per_organ.entry(o.organ.clone()).or_default();
-        let role = if baseline_measure(*root) >= minimum && total < 5 && (*count < 2 || o.organ.is_none()) {
-            *count += 1;
-            total += 1;
-            chosen.push(ids[root].clone());
-            Role::Target
-        } else {
-            Role::NonTarget
-        };
+        let role =
+            if baseline_measure(*root) >= minimum && total < 5 && (*count < 2 || o.organ.is_none())
+            {
+                *count += 1;
+                total += 1;
+                chosen.push(ids[root].clone());
+                Role::Target
+            } else {
+                Role::NonTarget
+            };
         roles.insert(*root, role);
     }
     problems.push(Problem::new(
@@ -1098,28 +1210,66 @@ mod tests {
     fn visits_are_dated_by_study_and_lesions_follow_their_tracking_uid() {
         // Two visits by study date; the SR content date (2099) is never used.
         let reports = vec![
-            report("1.1", "S-A", "20150105", vec![group("Target lesion 1", "2.25.1", 40.0, liver())]),
-            report("1.2", "S-B", "20150302", vec![group("Target lesion 1", "2.25.1", 28.0, liver())]),
+            report(
+                "1.1",
+                "S-A",
+                "20150105",
+                vec![group("Target lesion 1", "2.25.1", 40.0, liver())],
+            ),
+            report(
+                "1.2",
+                "S-B",
+                "20150302",
+                vec![group("Target lesion 1", "2.25.1", 28.0, liver())],
+            ),
         ];
         let (timeline, problems) = run(&reports);
         assert!(problems.is_empty(), "{problems:?}");
         let subject = &timeline.subjects[0];
         assert_eq!(subject.subject_id, "P1");
         assert_eq!(subject.reader.as_deref(), Some("Reader^One"));
-        let dates: Vec<_> = subject.timepoints.iter().map(|t| t.date.clone().unwrap()).collect();
+        let dates: Vec<_> = subject
+            .timepoints
+            .iter()
+            .map(|t| t.date.clone().unwrap())
+            .collect();
         assert_eq!(dates, ["2015-01-05", "2015-03-02"]);
         let l0 = &subject.timepoints[0].lesions[0];
         let l1 = &subject.timepoints[1].lesions[0];
-        assert_eq!((l0.lesion_id.as_str(), l0.role, l0.long_axis_mm), ("2.25.1", Role::Target, Some(40.0)));
-        assert_eq!((l1.lesion_id.as_str(), l1.long_axis_mm), ("2.25.1", Some(28.0)));
+        assert_eq!(
+            (l0.lesion_id.as_str(), l0.role, l0.long_axis_mm),
+            ("2.25.1", Role::Target, Some(40.0))
+        );
+        assert_eq!(
+            (l1.lesion_id.as_str(), l1.long_axis_mm),
+            ("2.25.1", Some(28.0))
+        );
+        let matched = |l: &Lesion| l.source.as_ref().unwrap()["identity_match"].clone();
+        assert_eq!(matched(l0), "first_sighting");
+        assert_eq!(matched(l1), "tracking_uid");
     }
 
     #[test]
     fn an_amended_report_replaces_its_predecessor() {
-        let original = report("1.2", "S-B", "20150302", vec![group("T1", "2.25.1", 28.0, liver())]);
-        let mut amended = report("1.3", "S-B", "20150302", vec![group("T1", "2.25.1", 29.0, liver())]);
+        let original = report(
+            "1.2",
+            "S-B",
+            "20150302",
+            vec![group("T1", "2.25.1", 28.0, liver())],
+        );
+        let mut amended = report(
+            "1.3",
+            "S-B",
+            "20150302",
+            vec![group("T1", "2.25.1", 29.0, liver())],
+        );
         amended.predecessor_sop_instance_uids = vec!["1.2".into()];
-        let baseline = report("1.1", "S-A", "20150105", vec![group("T1", "2.25.1", 40.0, liver())]);
+        let baseline = report(
+            "1.1",
+            "S-A",
+            "20150105",
+            vec![group("T1", "2.25.1", 40.0, liver())],
+        );
         let (timeline, problems) = run(&[original, amended, baseline]);
         let values: Vec<_> = timeline.subjects[0]
             .timepoints
@@ -1127,28 +1277,63 @@ mod tests {
             .map(|t| t.lesions[0].long_axis_mm.unwrap())
             .collect();
         assert_eq!(values, [40.0, 29.0]);
-        assert!(problems.iter().any(|p| p.kind == "sr_superseded" && p.sop_instance_uid.as_deref() == Some("1.2")));
+        assert!(problems
+            .iter()
+            .any(|p| p.kind == "sr_superseded" && p.sop_instance_uid.as_deref() == Some("1.2")));
     }
 
     #[test]
     fn preferred_report_is_verified_then_complete() {
-        let mut draft = report("1.2", "S-B", "20150302", vec![group("T1", "2.25.1", 28.0, liver())]);
+        let mut draft = report(
+            "1.2",
+            "S-B",
+            "20150302",
+            vec![group("T1", "2.25.1", 28.0, liver())],
+        );
         draft.verification_flag = Some("UNVERIFIED".into());
-        let mut signed = report("1.3", "S-B", "20150302", vec![group("T1", "2.25.1", 30.0, liver())]);
+        let mut signed = report(
+            "1.3",
+            "S-B",
+            "20150302",
+            vec![group("T1", "2.25.1", 30.0, liver())],
+        );
         signed.verification_flag = Some("VERIFIED".into());
         signed.content_date = Some("20000101".into()); // older, but verified wins
         let (timeline, problems) = run(&[draft, signed]);
-        assert_eq!(timeline.subjects[0].timepoints[0].lesions[0].long_axis_mm, Some(30.0));
-        assert_eq!(problems.iter().filter(|p| p.kind == "sr_superseded").count(), 1);
+        assert_eq!(
+            timeline.subjects[0].timepoints[0].lesions[0].long_axis_mm,
+            Some(30.0)
+        );
+        assert_eq!(
+            problems
+                .iter()
+                .filter(|p| p.kind == "sr_superseded")
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn two_readers_are_a_double_read() {
-        let one = report("1.1", "S-A", "20150105", vec![group("T1", "2.25.1", 40.0, liver())]);
-        let mut two = report("1.2", "S-A", "20150105", vec![group("T1", "2.25.9", 42.0, liver())]);
+        let one = report(
+            "1.1",
+            "S-A",
+            "20150105",
+            vec![group("T1", "2.25.1", 40.0, liver())],
+        );
+        let mut two = report(
+            "1.2",
+            "S-A",
+            "20150105",
+            vec![group("T1", "2.25.9", 42.0, liver())],
+        );
         two.observers[0].name = Some("Reader^Two".into());
         let (timeline, _) = run(&[one, two]);
-        let readers: Vec<_> = timeline.subjects.iter().map(|s| s.reader.clone().unwrap()).collect();
+        let readers: Vec<_> = timeline
+            .subjects
+            .iter()
+            .map(|s| s.reader.clone().unwrap())
+            .collect();
         assert_eq!(readers, ["Reader^One", "Reader^Two"]);
     }
 
@@ -1156,20 +1341,43 @@ mod tests {
     fn lesions_first_seen_after_baseline_are_new_and_labels_match_when_uids_differ() {
         // Baseline T1 (uid 2.25.1); follow-up relabels T1 with a new UID (a viewer that
         // mints UIDs per export) and adds a lesion never seen before.
-        let baseline = report("1.1", "S-A", "20150105", vec![group("T1", "2.25.1", 40.0, liver())]);
+        let baseline = report(
+            "1.1",
+            "S-A",
+            "20150105",
+            vec![group("T1", "2.25.1", 40.0, liver())],
+        );
         let follow = report(
             "1.2",
             "S-B",
             "20150302",
-            vec![group("T1", "2.25.2", 30.0, liver()), group("lesion X", "2.25.3", 12.0, liver())],
+            vec![
+                group("T1", "2.25.2", 30.0, liver()),
+                group("lesion X", "2.25.3", 12.0, liver()),
+            ],
         );
         let (timeline, problems) = run(&[baseline, follow]);
         let tp = &timeline.subjects[0].timepoints[1];
-        let t1 = tp.lesions.iter().find(|l| l.label.as_deref() == Some("T1")).unwrap();
+        let t1 = tp
+            .lesions
+            .iter()
+            .find(|l| l.label.as_deref() == Some("T1"))
+            .unwrap();
         assert_eq!((t1.lesion_id.as_str(), t1.role), ("2.25.1", Role::Target));
-        let x = tp.lesions.iter().find(|l| l.label.as_deref() == Some("lesion X")).unwrap();
+        assert_eq!(
+            t1.source.as_ref().unwrap()["identity_match"],
+            "tracking_label"
+        );
+        let x = tp
+            .lesions
+            .iter()
+            .find(|l| l.label.as_deref() == Some("lesion X"))
+            .unwrap();
         assert_eq!(x.role, Role::New);
-        assert!(problems.iter().any(|p| p.kind == "lesion_matched_by_label"), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.kind == "lesion_matched_by_label"),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -1214,20 +1422,36 @@ mod tests {
         other.is_tid1500 = false;
         other.not_tid1500_reason = Some("root concept is not 126000".into());
         let (timeline, problems) = run(&[r, other]);
-        assert_eq!(timeline.subjects[0].timepoints[0].timepoint_id.as_deref(), Some("T0"));
-        assert!(problems.iter().any(|p| p.kind == "sr_skipped" && p.message.contains("126000")));
+        assert_eq!(
+            timeline.subjects[0].timepoints[0].timepoint_id.as_deref(),
+            Some("T0")
+        );
+        assert!(problems
+            .iter()
+            .any(|p| p.kind == "sr_skipped" && p.message.contains("126000")));
     }
 
     #[test]
     fn user_lesion_list_assigns_roles() {
-        let roles = LesionRoles::parse_csv("subject_id,lesion,role\nP1,lesion-A,non_target\n").unwrap();
-        let baseline = report("1.1", "S-A", "20150105", vec![group("lesion-A", "2.25.1", 50.0, liver())]);
+        let roles =
+            LesionRoles::parse_csv("subject_id,lesion,role\nP1,lesion-A,non_target\n").unwrap();
+        let baseline = report(
+            "1.1",
+            "S-A",
+            "20150105",
+            vec![group("lesion-A", "2.25.1", 50.0, liver())],
+        );
         let mut problems = Vec::new();
         let timeline = assemble(&[], &[baseline], &roles, &mut problems);
-        assert_eq!(timeline.subjects[0].timepoints[0].lesions[0].role, Role::NonTarget);
+        assert_eq!(
+            timeline.subjects[0].timepoints[0].lesions[0].role,
+            Role::NonTarget
+        );
         assert!(LesionRoles::parse_csv("subject_id,lesion\n").is_err());
-        assert!(LesionRoles::parse_csv("subject_id,lesion,role\nP1,x,maybe\n")
-            .unwrap_err()
-            .contains("line 2"));
+        assert!(
+            LesionRoles::parse_csv("subject_id,lesion,role\nP1,x,maybe\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
     }
 }

@@ -63,7 +63,11 @@ pub fn extract(
             problem
         })
         .collect();
-    let images: Vec<_> = index.records()?.into_iter().filter(|r| under(&r.path)).collect();
+    let images: Vec<_> = index
+        .records()?
+        .into_iter()
+        .filter(|r| under(&r.path))
+        .collect();
     let report_records: Vec<_> = index
         .sr_records()?
         .into_iter()

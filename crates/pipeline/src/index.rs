@@ -9,19 +9,32 @@
 //! scans of one index run one after the other (the second waits for the first's lock, up
 //! to [`BUSY_TIMEOUT`]).
 //!
+//! Durability: `synchronous = NORMAL` and checkpoints only when the log passes
+//! [`CHECKPOINT_PAGES`] (the `.sqlite-wal` and `.sqlite-shm` files beside the index are
+//! part of it). A power loss can roll the index back to an earlier scan's state, never
+//! leave it half-written; the next scan re-reads what it lost.
+//!
 //! The index is a cache: an index written with an older schema is emptied and rebuilt by
 //! the next scan; one written by a newer oncoread is refused.
 
 use oncoread_dicom::header::HeaderRecord;
+use rusqlite::config::DbConfig;
 use rusqlite::types::ToSql;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Version of the table layout below; bump it when columns change.
 pub const SCHEMA_VERSION: i64 = 1;
+/// The write-ahead log is copied into the database (a checkpoint: two fsyncs, ~0.1–0.2 s
+/// for a 20,000-file scan on this project's machines) only once it holds this many pages
+/// (64 MiB of 4 KiB pages), not after every scan. The index is a cache: a power loss
+/// before a checkpoint can roll it back to an older consistent state, which the next scan
+/// repairs by reading the files again; it never corrupts it (WAL frames are checksummed).
+pub const CHECKPOINT_PAGES: u64 = 16_384;
 /// How long a scan waits for another scan's write lock on the same index.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -54,18 +67,15 @@ pub fn default_index_path() -> PathBuf {
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("index {path}: {source}")]
+    // `cause`, not `source`: the message shows it already, and a `source` would make
+    // anyhow's error chain print it twice.
+    #[error("index {path}: {cause}")]
     Sqlite {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("index {path}: cannot create its folder: {source}")]
-    Folder {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("index {path}: cannot create its folder: {cause}")]
+    Folder { path: String, cause: std::io::Error },
     #[error("index {path}: not an oncoread index of schema {SCHEMA_VERSION} (`oncoread scan` builds it)")]
     NotAnIndex { path: String },
     #[error("index {path}: written by a newer oncoread (schema {found}, this one reads {SCHEMA_VERSION})")]
@@ -78,6 +88,45 @@ pub struct FileState {
     pub size: u64,
     pub mtime_ns: i64,
     pub is_problem: bool,
+}
+
+/// What the index knows of every file, by path (see [`Index::known_files`]).
+pub type KnownFiles = HashMap<String, FileState, BuildHasherDefault<PathHasher>>;
+
+/// A fast hash for the known-files map: a re-scan hashes every path twice, and SipHash's
+/// protection against crafted keys is not needed for the user's own file names.
+#[derive(Default, Clone, Copy)]
+pub struct PathHasher(u64);
+
+impl PathHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// A file that could not be indexed, and why.
@@ -138,9 +187,7 @@ const RECORD_COLUMNS: &[&str] = &[
 
 fn column_type(column: &str) -> &'static str {
     match column {
-        "series_number" | "instance_number" | "rows" | "columns" | "number_of_frames" => {
-            "INTEGER"
-        }
+        "series_number" | "instance_number" | "rows" | "columns" | "number_of_frames" => "INTEGER",
         c if c.starts_with("pixel_spacing")
             || c.starts_with("position")
             || c.starts_with("orientation")
@@ -261,9 +308,9 @@ impl Index {
     /// Opens the index at `path`, creating it (and its folder) when missing.
     pub fn open(path: &Path) -> Result<Index, IndexError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| IndexError::Folder {
+            std::fs::create_dir_all(parent).map_err(|cause| IndexError::Folder {
                 path: path.display().to_string(),
-                source,
+                cause,
             })?;
         }
         let index = Index {
@@ -308,13 +355,20 @@ impl Index {
 
     fn configure(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL: readers never block on the scan and see only committed states. NORMAL
-        // sync is durable at checkpoints and safe against corruption in WAL mode.
+        // WAL: readers never block on the scan and see only committed states. NORMAL:
+        // commits are atomic and the file never corrupt; durable at checkpoints.
         self.conn
             .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-        self.conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
-        )
+        // Checkpoint rarely (see CHECKPOINT_PAGES), not at every close.
+        self.conn.execute_batch(&format!(
+            "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -2000;
+             PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};
+             PRAGMA journal_size_limit = {};",
+            CHECKPOINT_PAGES * 4096
+        ))?;
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        Ok(())
     }
 
     fn schema_version(&self) -> Result<Option<i64>, IndexError> {
@@ -330,7 +384,9 @@ impl Index {
             return Ok(None);
         }
         self.conn
-            .query_row("SELECT max(version) FROM schema_version", [], |row| row.get(0))
+            .query_row("SELECT max(version) FROM schema_version", [], |row| {
+                row.get(0)
+            })
             .map_err(|e| self.error(e))
     }
 
@@ -382,18 +438,36 @@ impl Index {
     }
 
     /// Every file the index has, with its state: what a scan compares the walk with.
-    pub fn known_files(&self) -> Result<HashMap<String, FileState>, IndexError> {
+    pub fn known_files(&self) -> Result<KnownFiles, IndexError> {
         known_files(&self.conn).map_err(|e| self.error(e))
     }
 
     /// Starts the single write transaction of a scan (waits for another scan's lock).
     pub fn begin_write(&mut self) -> Result<IndexWriter<'_>, IndexError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite_error(&path, e))?;
-        Ok(IndexWriter { tx, path })
+        let conn = &self.conn;
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.error(e))?;
+        let prepared = (|| {
+            Ok::<_, rusqlite::Error>((
+                conn.prepare(&upsert_record_sql())?,
+                conn.prepare(UPSERT_PROBLEM_SQL)?,
+                conn.prepare("DELETE FROM files WHERE path = ?1")?,
+            ))
+        })();
+        match prepared {
+            Ok((upsert_record, upsert_problem, remove)) => Ok(IndexWriter {
+                conn,
+                upsert_record,
+                upsert_problem,
+                remove,
+                path: self.path.clone(),
+                open: true,
+            }),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(self.error(e))
+            }
+        }
     }
 
     fn query_records(
@@ -436,7 +510,9 @@ impl Index {
     pub fn problems(&self) -> Result<Vec<Problem>, IndexError> {
         let mut statement = self
             .conn
-            .prepare_cached("SELECT path, problem FROM files WHERE problem IS NOT NULL ORDER BY path")
+            .prepare_cached(
+                "SELECT path, problem FROM files WHERE problem IS NOT NULL ORDER BY path",
+            )
             .map_err(|e| self.error(e))?;
         let rows = statement
             .query_map([], |row| {
@@ -466,18 +542,18 @@ impl Index {
     }
 }
 
-fn sqlite_error(path: &Path, source: rusqlite::Error) -> IndexError {
+fn sqlite_error(path: &Path, cause: rusqlite::Error) -> IndexError {
     IndexError::Sqlite {
         path: path.display().to_string(),
-        source,
+        cause,
     }
 }
 
-fn known_files(conn: &Connection) -> rusqlite::Result<HashMap<String, FileState>> {
+fn known_files(conn: &Connection) -> rusqlite::Result<KnownFiles> {
     let mut statement =
         conn.prepare_cached("SELECT path, size, mtime_ns, problem IS NOT NULL FROM files")?;
     let mut rows = statement.query([])?;
-    let mut known = HashMap::new();
+    let mut known = KnownFiles::default();
     while let Some(row) = rows.next()? {
         known.insert(
             row.get(0)?,
@@ -491,11 +567,24 @@ fn known_files(conn: &Connection) -> rusqlite::Result<HashMap<String, FileState>
     Ok(known)
 }
 
-/// The write transaction of one scan. Dropping it without [`IndexWriter::commit`] rolls
+/// The write transaction of one scan, with its statements prepared once (a scan writes
+/// tens of thousands of rows). Dropping it without [`IndexWriter::commit`] rolls
 /// everything back.
 pub struct IndexWriter<'a> {
-    tx: rusqlite::Transaction<'a>,
+    conn: &'a Connection,
+    upsert_record: rusqlite::Statement<'a>,
+    upsert_problem: rusqlite::Statement<'a>,
+    remove: rusqlite::Statement<'a>,
     path: PathBuf,
+    open: bool,
+}
+
+impl Drop for IndexWriter<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 impl IndexWriter<'_> {
@@ -504,14 +593,14 @@ impl IndexWriter<'_> {
     }
 
     /// Every file the index has, read inside this transaction.
-    pub fn known_files(&self) -> Result<HashMap<String, FileState>, IndexError> {
-        known_files(&self.tx).map_err(|e| self.error(e))
+    pub fn known_files(&self) -> Result<KnownFiles, IndexError> {
+        known_files(self.conn).map_err(|e| self.error(e))
     }
 
     /// Records an instance (replacing whatever the path had). `size` and `mtime_ns` are
     /// the walk's, compared by the next scan.
     pub fn upsert_record(
-        &self,
+        &mut self,
         record: &HeaderRecord,
         size: u64,
         mtime_ns: i64,
@@ -519,7 +608,9 @@ impl IndexWriter<'_> {
         let r = record;
         let spacing = r.pixel_spacing.map_or([None; 2], |s| s.map(Some));
         let position = r.image_position_patient.map_or([None; 3], |p| p.map(Some));
-        let orientation = r.image_orientation_patient.map_or([None; 6], |o| o.map(Some));
+        let orientation = r
+            .image_orientation_patient
+            .map_or([None; 6], |o| o.map(Some));
         let size = size as i64;
         let values: [&dyn ToSql; 41] = [
             &r.path,
@@ -564,43 +655,43 @@ impl IndexWriter<'_> {
             &orientation[4],
             &orientation[5],
         ];
-        self.tx
-            .prepare_cached(&upsert_record_sql())
-            .and_then(|mut statement| statement.execute(&values[..]))
-            .map(|_| ())
-            .map_err(|e| self.error(e))
+        match self.upsert_record.execute(&values[..]) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.error(e)),
+        }
     }
 
     /// Records a problem file with its reason (replacing whatever the path had).
     pub fn upsert_problem(
-        &self,
+        &mut self,
         path: &str,
         size: u64,
         mtime_ns: i64,
         reason: &str,
     ) -> Result<(), IndexError> {
-        self.tx
-            .prepare_cached(UPSERT_PROBLEM_SQL)
-            .and_then(|mut statement| {
-                statement.execute(params![path, size as i64, mtime_ns, reason])
-            })
-            .map(|_| ())
-            .map_err(|e| self.error(e))
+        match self
+            .upsert_problem
+            .execute(params![path, size as i64, mtime_ns, reason])
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.error(e)),
+        }
     }
 
     /// Removes the row of a file that disappeared; `true` if there was one.
-    pub fn remove(&self, path: &str) -> Result<bool, IndexError> {
-        self.tx
-            .prepare_cached("DELETE FROM files WHERE path = ?1")
-            .and_then(|mut statement| statement.execute([path]))
-            .map(|n| n > 0)
-            .map_err(|e| self.error(e))
+    pub fn remove(&mut self, path: &str) -> Result<bool, IndexError> {
+        match self.remove.execute([path]) {
+            Ok(n) => Ok(n > 0),
+            Err(e) => Err(self.error(e)),
+        }
     }
 
     /// Makes the scan's writes visible to readers, all at once.
-    pub fn commit(self) -> Result<(), IndexError> {
-        let path = self.path;
-        self.tx.commit().map_err(|e| sqlite_error(&path, e))
+    pub fn commit(mut self) -> Result<(), IndexError> {
+        self.open = false;
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| sqlite_error(&self.path, e))
     }
 }
 
@@ -629,7 +720,7 @@ mod tests {
             image_orientation_patient: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
             ..Default::default()
         };
-        let writer = index.begin_write().unwrap();
+        let mut writer = index.begin_write().unwrap();
         writer.upsert_record(&record, 1234, 99).unwrap();
         writer.upsert_problem("c.txt", 5, 100, "not DICOM").unwrap();
         writer.commit().unwrap();

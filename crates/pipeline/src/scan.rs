@@ -2,19 +2,25 @@
 //! size and modification time), read the others' headers in parallel (rayon) and write
 //! the results to the index in one transaction.
 //!
+//! Three stages run at once, joined by bounded channels of small batches:
+//!
+//! ```text
+//! walker thread ──to-read batches──► rayon readers ──records/problems──► writer (caller's thread)
+//!   (compares with the index's known files; unchanged files stop here)
+//! ```
+//!
+//! so reading starts with the first folder walked, and memory does not grow with the
+//! number of files (only the index's list of known files is held whole).
 //! Every file seen ends as an instance or a problem: `files_seen = instances + problems`.
-//! Results stream from the readers to the single writer through a bounded channel, so
-//! memory does not grow with the number of files read (only the walk's list of paths and
-//! the index's list of known files are held whole).
 
-use crate::index::{Index, IndexError, Problem};
-use crate::walk::{normalise_root, walk, WalkEntry, WalkError};
+use crate::index::{Index, IndexError, IndexWriter, KnownFiles, Problem};
+use crate::walk::{normalise_root, walk_batches, WalkEntry, WalkError};
 use oncoread_dicom::header::{HeaderReader, HeaderRecord};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default)]
@@ -61,15 +67,21 @@ pub enum ScanError {
     Threads { threads: usize, reason: String },
 }
 
-/// What reading one file gave.
+/// What became of one file, on its way to the writer.
 enum Outcome {
     Record(Box<HeaderRecord>),
+    /// A reason; size and modification time 0 for walk problems (never "unchanged").
     Problem(String),
 }
 
-fn read_one(reader: &mut HeaderReader, path: &Path) -> Outcome {
+/// One file's result: where it is, its size and time as walked, and the outcome.
+type Finding = (WalkEntry, Outcome);
+
+fn read_one(reader: &mut HeaderReader, entry: &WalkEntry) -> Outcome {
     // A reader bug must cost one file, not the scan.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.read(path)));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        reader.read_with_size(&entry.path, entry.size)
+    }));
     match result {
         Ok(Ok(record)) => Outcome::Record(Box::new(record)),
         Ok(Err(error)) => Outcome::Problem(error.to_string()),
@@ -80,10 +92,17 @@ fn read_one(reader: &mut HeaderReader, path: &Path) -> Outcome {
     }
 }
 
-/// Whether an index path lies under one of the (normalised) roots.
+/// Whether an index path lies under one of the (normalised) roots. The root `.` holds
+/// every relative path that does not climb out of it.
 pub fn is_under(path: &str, roots: &[PathBuf]) -> bool {
     let path = Path::new(path);
-    roots.iter().any(|root| path.starts_with(root))
+    roots.iter().any(|root| {
+        if root == Path::new(".") {
+            path.is_relative() && !path.starts_with("..")
+        } else {
+            path.starts_with(root)
+        }
+    })
 }
 
 /// The index's problems under `roots`, sorted by path.
@@ -92,6 +111,82 @@ pub fn problems_under(index: &Index, roots: &[PathBuf]) -> Result<Vec<Problem>, 
     let mut problems = index.problems()?;
     problems.retain(|p| is_under(&p.path, &roots));
     Ok(problems)
+}
+
+/// Counts kept by the walker stage.
+#[derive(Default)]
+struct WalkTally {
+    seen: u64,
+    unchanged: u64,
+    unchanged_problems: u64,
+    /// Unlistable folders and special files: problems that were never read.
+    walk_problems: u64,
+}
+
+/// The walker stage: walks, drops unchanged files, forwards the rest. Returns its counts
+/// and the known files it did not meet (candidates for removal).
+fn walk_stage(
+    roots: &[PathBuf],
+    mut known: KnownFiles,
+    to_read: SyncSender<Vec<WalkEntry>>,
+    findings: SyncSender<Vec<Finding>>,
+    cancelled: &AtomicBool,
+) -> Result<(WalkTally, KnownFiles), WalkError> {
+    let mut tally = WalkTally::default();
+    walk_batches(roots, |batch| {
+        tally.seen += (batch.entries.len() + batch.problems.len()) as u64;
+        tally.walk_problems += batch.problems.len() as u64;
+        let mut changed = Vec::with_capacity(batch.entries.len());
+        for entry in batch.entries {
+            match known.remove(entry.path.to_string_lossy().as_ref()) {
+                Some(s) if s.size == entry.size && s.mtime_ns == entry.mtime_ns => {
+                    tally.unchanged += 1;
+                    tally.unchanged_problems += u64::from(s.is_problem);
+                }
+                _ => changed.push(entry),
+            }
+        }
+        let problems: Vec<Finding> = batch
+            .problems
+            .into_iter()
+            .map(|p| {
+                known.remove(p.path.to_string_lossy().as_ref());
+                let entry = WalkEntry {
+                    path: p.path,
+                    size: 0,
+                    mtime_ns: 0,
+                };
+                (entry, Outcome::Problem(p.reason))
+            })
+            .collect();
+        let sent = (changed.is_empty() || to_read.send(changed).is_ok())
+            && (problems.is_empty() || findings.send(problems).is_ok());
+        sent && !cancelled.load(Ordering::Relaxed)
+    })?;
+    Ok((tally, known))
+}
+
+/// The writer stage: every finding into the index. Returns (instances, problems) written.
+fn write_stage(
+    writer: &mut IndexWriter<'_>,
+    findings: impl Iterator<Item = Vec<Finding>>,
+) -> Result<(u64, u64), IndexError> {
+    let (mut instances, mut problems) = (0, 0);
+    for (entry, outcome) in findings.flatten() {
+        match outcome {
+            // The reader already named the record by its path as walked.
+            Outcome::Record(record) => {
+                writer.upsert_record(&record, entry.size, entry.mtime_ns)?;
+                instances += 1;
+            }
+            Outcome::Problem(reason) => {
+                let path = entry.path.to_string_lossy();
+                writer.upsert_problem(&path, entry.size, entry.mtime_ns, &reason)?;
+                problems += 1;
+            }
+        }
+    }
+    Ok((instances, problems))
 }
 
 /// Scans `roots` into `index` (see the module documentation).
@@ -113,59 +208,38 @@ pub fn scan(
         ),
         None => None,
     };
-    let walked = walk(roots)?;
-    let roots: Vec<PathBuf> = roots.iter().map(|r| normalise_root(r)).collect();
-    let mut summary = ScanSummary {
-        files_seen: (walked.entries.len() + walked.problems.len()) as u64,
-        ..ScanSummary::default()
-    };
+    // Fail on a missing root before touching the index.
+    crate::walk::prepare_roots(roots)?;
+    let normalised: Vec<PathBuf> = roots.iter().map(|r| normalise_root(r)).collect();
 
-    let writer = index.begin_write()?;
-    let mut known = writer.known_files()?;
-    let mut to_read: Vec<WalkEntry> = Vec::new();
-    for entry in walked.entries {
-        let state = known.remove(entry.path.to_string_lossy().as_ref());
-        match state {
-            Some(s) if s.size == entry.size && s.mtime_ns == entry.mtime_ns => {
-                summary.unchanged += 1;
-                if s.is_problem {
-                    summary.problems += 1;
-                } else {
-                    summary.instances += 1;
-                }
-            }
-            _ => to_read.push(entry),
-        }
-    }
-    for problem in walked.problems {
-        let path = problem.path.to_string_lossy();
-        known.remove(path.as_ref());
-        writer.upsert_problem(&path, 0, 0, &problem.reason)?;
-        summary.problems += 1;
-    }
-    // What the index still lists under the roots was not found again: it is gone.
-    let mut gone: Vec<&String> = known.keys().filter(|p| is_under(p, &roots)).collect();
-    gone.sort();
-    for path in gone {
-        writer.remove(path)?;
-        summary.removed += 1;
-    }
-    drop(known);
-
+    let mut writer = index.begin_write()?;
+    let known = writer.known_files()?;
     let cancelled = AtomicBool::new(false);
-    let written: Result<(), ScanError> = std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::sync_channel::<(usize, Outcome)>(1024);
-        let (to_read, cancelled, pool) = (&to_read, &cancelled, &pool);
+    let (walked, written) = std::thread::scope(|scope| {
+        let (to_read_tx, to_read_rx) = sync_channel::<Vec<WalkEntry>>(16);
+        let (findings_tx, findings_rx) = sync_channel::<Vec<Finding>>(16);
+        let cancelled = &cancelled;
+
+        let walk_findings = findings_tx.clone();
+        let walker =
+            scope.spawn(move || walk_stage(roots, known, to_read_tx, walk_findings, cancelled));
+        let pool = &pool;
         scope.spawn(move || {
             let read_all = || {
-                to_read.par_iter().enumerate().for_each_init(
-                    || (sender.clone(), HeaderReader::new()),
-                    |(sender, reader), (i, entry)| {
+                to_read_rx.into_iter().par_bridge().for_each_init(
+                    || (findings_tx.clone(), HeaderReader::new()),
+                    |(findings, reader), batch| {
                         if cancelled.load(Ordering::Relaxed) {
-                            return;
+                            return; // drain the walker's channel without reading
                         }
-                        let outcome = read_one(reader, &entry.path);
-                        if sender.send((i, outcome)).is_err() {
+                        let results: Vec<Finding> = batch
+                            .into_iter()
+                            .map(|entry| {
+                                let outcome = read_one(reader, &entry);
+                                (entry, outcome)
+                            })
+                            .collect();
+                        if findings.send(results).is_err() {
                             cancelled.store(true, Ordering::Relaxed);
                         }
                     },
@@ -176,32 +250,39 @@ pub fn scan(
                 None => read_all(),
             }
         });
-        let result = (|| {
-            for (i, outcome) in receiver.iter() {
-                let entry = &to_read[i];
-                let path = entry.path.to_string_lossy();
-                match outcome {
-                    Outcome::Record(mut record) => {
-                        record.path = path.into_owned();
-                        writer.upsert_record(&record, entry.size, entry.mtime_ns)?;
-                        summary.instances += 1;
-                    }
-                    Outcome::Problem(reason) => {
-                        writer.upsert_problem(&path, entry.size, entry.mtime_ns, &reason)?;
-                        summary.problems += 1;
-                    }
-                }
-                summary.read += 1;
-            }
-            Ok(())
-        })();
-        if result.is_err() {
+
+        let written = write_stage(&mut writer, findings_rx.iter());
+        if written.is_err() {
             cancelled.store(true, Ordering::Relaxed);
         }
-        result
+        drop(findings_rx); // unblocks the stages if the writer stopped early
+        let walked = walker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (walked, written)
     });
-    written?;
+    let (instances, problems) = written?;
+    let (tally, leftover) = walked?;
+
+    // What the index still lists under the roots was not found again: it is gone.
+    let mut gone: Vec<&String> = leftover
+        .keys()
+        .filter(|p| is_under(p, &normalised))
+        .collect();
+    gone.sort();
+    for path in &gone {
+        writer.remove(path)?;
+    }
     writer.commit()?;
-    summary.elapsed = started.elapsed();
-    Ok(summary)
+
+    let unchanged_instances = tally.unchanged - tally.unchanged_problems;
+    Ok(ScanSummary {
+        files_seen: tally.seen,
+        unchanged: tally.unchanged,
+        read: instances + problems - tally.walk_problems,
+        instances: instances + unchanged_instances,
+        problems: problems + tally.unchanged_problems,
+        removed: gone.len() as u64,
+        elapsed: started.elapsed(),
+    })
 }

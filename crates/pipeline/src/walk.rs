@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 /// One regular file found by the walk.
@@ -35,11 +35,10 @@ pub struct Walk {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Root {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -54,45 +53,104 @@ pub fn mtime_ns(metadata: &fs::Metadata) -> i64 {
     }
 }
 
-/// Walks `roots` (files or folders). A root that does not exist or cannot be read is an
-/// error (bad usage); everything below a root is a file or a problem. Files named by
-/// several roots are listed once.
-pub fn walk(roots: &[PathBuf]) -> Result<Walk, WalkError> {
-    let mut walker = Walker::default();
+/// `dir/`, `./dir` and `dir` name the same folder: drop trailing separators, doubled
+/// separators and `.` components, so that the indexed paths (and the "under this root"
+/// test for removals) do not depend on them. `.` alone stays `.`; its files are indexed
+/// without a `./` prefix. Absolute and relative spellings stay different keys.
+pub fn normalise_root(root: &Path) -> PathBuf {
+    let path: PathBuf = root
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if path.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        path
+    }
+}
+
+/// The path of `name` in folder `dir` as indexed (no `./` prefix for the current folder).
+fn child_path(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        dir.join(name)
+    }
+}
+
+/// How many files a batch of [`walk_batches`] holds at most.
+pub const BATCH: usize = 64;
+
+/// The roots to walk: normalised, checked to exist (else [`WalkError`], bad usage), and
+/// without roots that lie under another root (they would list files twice).
+pub fn prepare_roots(roots: &[PathBuf]) -> Result<Vec<(PathBuf, fs::Metadata)>, WalkError> {
+    let mut prepared: Vec<(PathBuf, fs::Metadata)> = Vec::new();
     for root in roots {
-        let metadata = fs::metadata(root).map_err(|source| WalkError::Root {
+        let metadata = fs::metadata(root).map_err(|cause| WalkError::Root {
             path: root.clone(),
-            source,
+            cause,
         })?;
-        let root = normalise_root(root);
+        prepared.push((normalise_root(root), metadata));
+    }
+    let paths: Vec<PathBuf> = prepared.iter().map(|(p, _)| p.clone()).collect();
+    let mut kept = Vec::new();
+    for (i, (root, metadata)) in prepared.into_iter().enumerate() {
+        // Inside another root, or the same as an earlier one.
+        let covered = paths
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != i && root.starts_with(other) && (other != &root || j < i));
+        if !covered {
+            kept.push((root, metadata));
+        }
+    }
+    Ok(kept)
+}
+
+/// Walks `roots` (files or folders) and collects everything. A root that does not exist
+/// or cannot be read is an error (bad usage); everything below a root is a file or a
+/// problem.
+pub fn walk(roots: &[PathBuf]) -> Result<Walk, WalkError> {
+    let mut all = Walk::default();
+    walk_batches(roots, |batch| {
+        all.entries.extend(batch.entries);
+        all.problems.extend(batch.problems);
+        true
+    })?;
+    Ok(all)
+}
+
+/// Walks `roots`, handing over the findings in batches of at most [`BATCH`] files, in walk
+/// order, as they are found (so that reading can start before the walk ends). `on_batch`
+/// returns `false` to stop the walk early.
+pub fn walk_batches(
+    roots: &[PathBuf],
+    on_batch: impl FnMut(Walk) -> bool,
+) -> Result<(), WalkError> {
+    let roots = prepare_roots(roots)?;
+    let mut walker = Walker {
+        batch: Walk::default(),
+        visited: HashSet::new(),
+        on_batch,
+        stopped: false,
+    };
+    for (root, metadata) in roots {
         if metadata.is_dir() {
             walker.directory(&root, &metadata);
         } else {
             walker.entry(root, &metadata);
         }
     }
-    let mut walk = walker.walk;
-    // Overlapping roots list a file twice: keep the first.
-    if roots.len() > 1 {
-        let mut seen = HashSet::new();
-        walk.entries.retain(|e| seen.insert(e.path.clone()));
-        let mut seen = HashSet::new();
-        walk.problems.retain(|p| seen.insert(p.path.clone()));
-    }
-    Ok(walk)
+    walker.flush();
+    Ok(())
 }
 
-/// `dir/` and `dir` name the same folder: drop trailing separators so that the indexed
-/// paths (and the "under this root" test for removals) do not depend on them.
-pub fn normalise_root(root: &Path) -> PathBuf {
-    root.components().collect()
-}
-
-#[derive(Default)]
-struct Walker {
-    walk: Walk,
+struct Walker<F> {
+    batch: Walk,
     /// Directories entered, by (device, inode), so link loops end.
     visited: HashSet<(u64, u64)>,
+    on_batch: F,
+    stopped: bool,
 }
 
 #[cfg(unix)]
@@ -106,24 +164,44 @@ fn identity(_metadata: &fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
-impl Walker {
+impl<F: FnMut(Walk) -> bool> Walker<F> {
+    fn flush(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        let empty = batch.entries.is_empty() && batch.problems.is_empty();
+        if !self.stopped && !empty {
+            self.stopped = !(self.on_batch)(batch);
+        }
+    }
+
+    fn push(&mut self, entry: Option<WalkEntry>, problem: Option<WalkProblem>) {
+        self.batch.entries.extend(entry);
+        self.batch.problems.extend(problem);
+        if self.batch.entries.len() + self.batch.problems.len() >= BATCH {
+            self.flush();
+        }
+    }
+
     fn problem(&mut self, path: PathBuf, reason: String) {
-        self.walk.problems.push(WalkProblem { path, reason });
+        self.push(None, Some(WalkProblem { path, reason }));
     }
 
     fn entry(&mut self, path: PathBuf, metadata: &fs::Metadata) {
         if metadata.is_file() {
-            self.walk.entries.push(WalkEntry {
+            let entry = WalkEntry {
                 path,
                 size: metadata.len(),
                 mtime_ns: mtime_ns(metadata),
-            });
+            };
+            self.push(Some(entry), None);
         } else {
             self.problem(path, "not a regular file (device, socket or pipe)".into());
         }
     }
 
     fn directory(&mut self, dir: &Path, metadata: &fs::Metadata) {
+        if self.stopped {
+            return;
+        }
         if let Some(id) = identity(metadata) {
             if !self.visited.insert(id) {
                 return; // reached again through a link
@@ -141,8 +219,11 @@ impl Walker {
             }
         }
         children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (_, child) in children {
-            let path = child.path();
+        for (name, child) in children {
+            if self.stopped {
+                return;
+            }
+            let path = child_path(dir, &name);
             let file_type = match child.file_type() {
                 Ok(t) => t,
                 Err(e) => {
@@ -193,7 +274,7 @@ mod tests {
         fs::write(dir.join("a/z"), b"").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(&dir, dir.join("b/inner/loop")).unwrap();
-        let walk = walk(&[dir.clone()]).unwrap();
+        let walk = walk(std::slice::from_ref(&dir)).unwrap();
         let names: Vec<_> = walk
             .entries
             .iter()
@@ -201,11 +282,32 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [PathBuf::from("a/z"), "b/1.dcm".into(), "b/inner/2.dcm".into()]
+            [
+                PathBuf::from("a/z"),
+                "b/1.dcm".into(),
+                "b/inner/2.dcm".into()
+            ]
         );
         assert_eq!(walk.entries[1].size, 2);
         assert!(walk.problems.is_empty(), "{:?}", walk.problems);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn roots_are_normalised() {
+        for (given, expected) in [
+            ("a/b/", "a/b"),
+            ("./a//b", "a/b"),
+            (".", "."),
+            ("./", "."),
+            ("/x/./y", "/x/y"),
+        ] {
+            assert_eq!(normalise_root(Path::new(given)), PathBuf::from(expected));
+        }
+        assert_eq!(
+            child_path(Path::new("."), "f.dcm".as_ref()),
+            PathBuf::from("f.dcm")
+        );
     }
 
     #[test]

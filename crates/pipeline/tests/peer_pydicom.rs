@@ -65,7 +65,10 @@ fn same(ours: &Value, theirs: &Value) -> bool {
 fn header_fields_match_pydicom() {
     let python = python();
     let probe = Command::new(&python)
-        .args(["-c", "import pydicom; assert pydicom.__version__.startswith('3.')"])
+        .args([
+            "-c",
+            "import pydicom; assert pydicom.__version__.startswith('3.')",
+        ])
         .output();
     match probe {
         Ok(out) if out.status.success() => {}
@@ -109,7 +112,9 @@ fn header_fields_match_pydicom() {
             if field == "path" {
                 continue;
             }
-            let mine = ours.get(field).unwrap_or_else(|| panic!("no field {field}"));
+            let mine = ours
+                .get(field)
+                .unwrap_or_else(|| panic!("no field {field}"));
             fields_compared += 1;
             if !same(mine, theirs) {
                 failures.push(format!(
@@ -120,5 +125,8 @@ fn header_fields_match_pydicom() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(fields_compared > 60 * 30, "compared only {fields_compared} fields");
+    assert!(
+        fields_compared > 60 * 30,
+        "compared only {fields_compared} fields"
+    );
 }
