@@ -449,15 +449,29 @@ fn pick_length<'m>(
     })
 }
 
-fn line_length_mm(scoord: &Scoord, images: &Images) -> Option<f64> {
-    if scoord.three_d {
-        return geometry::polyline_3d_length_mm(&scoord.data);
+/// The linear size of a drawn shape in mm: a polyline's length, a circle's diameter, an
+/// ellipse's major axis. SCOORD needs the referenced image's pixel spacing (from the index);
+/// SCOORD3D is already in mm.
+fn shape_length_mm(scoord: &Scoord, images: &Images) -> Option<f64> {
+    let spacing = if scoord.three_d {
+        None
+    } else {
+        images
+            .get(scoord.referenced_sop_instance_uid.as_deref()?)?
+            .pixel_spacing
+    };
+    geometry::scoord_length_mm(scoord, spacing)
+}
+
+/// Whether a shape is the measured line itself, so that its size must equal the recorded
+/// value: a 2-point line, a circle (diameter) or an ellipse (major axis).
+fn is_measuring_shape(scoord: &Scoord) -> bool {
+    let points = scoord.data.len() / if scoord.three_d { 3 } else { 2 };
+    match scoord.graphic_type.as_str() {
+        "POLYLINE" => points == 2,
+        "CIRCLE" | "ELLIPSE" => !scoord.three_d,
+        _ => false,
     }
-    if scoord.graphic_type != "POLYLINE" {
-        return None;
-    }
-    let image = images.get(scoord.referenced_sop_instance_uid.as_deref()?)?;
-    geometry::polyline_length_mm(&scoord.data, image.pixel_spacing?)
 }
 
 /// The lesion centre in patient coordinates: midpoint of its line mapped through the
@@ -597,34 +611,29 @@ fn observe_group(
         }
     }
     for (what, value, scoord) in checks {
-        let two_point_line = scoord.graphic_type == "POLYLINE"
-            && scoord.data.len() == if scoord.three_d { 6 } else { 4 };
-        if !two_point_line {
+        if !is_measuring_shape(scoord) {
             continue;
         }
-        if let Some(line) = line_length_mm(scoord, images) {
-            if (line - value).abs() > GEOMETRY_TOLERANCE_MM {
+        if let Some(drawn) = shape_length_mm(scoord, images) {
+            if (drawn - value).abs() > GEOMETRY_TOLERANCE_MM {
                 problems.push(report_problem(
                     "measurement_geometry_mismatch",
                     format!(
-                        "measurement group \"{name}\": {what} {value:.2} mm but its line measures {line:.2} mm (tolerance {GEOMETRY_TOLERANCE_MM} mm)"
+                        "measurement group \"{name}\": {what} {value:.2} mm but its {} measures {drawn:.2} mm (tolerance {GEOMETRY_TOLERANCE_MM} mm)",
+                        scoord.graphic_type.to_ascii_lowercase()
                     ),
                 ));
             }
         }
     }
     let mut long_axis = long.and_then(|m| m.value_si_mm);
-    let mut from_geometry = false;
-    if long_axis.is_none() {
-        // No recorded length: a 2-point line ROI is the reader's long axis.
-        if let Some(roi) = group
-            .roi
-            .as_ref()
-            .filter(|r| r.graphic_type == "POLYLINE" && r.data.len() == 4)
-        {
-            if role_hint != Some(Role::NonTarget) {
-                long_axis = line_length_mm(roi, images);
-                from_geometry = long_axis.is_some();
+    let mut from_geometry = None;
+    if long_axis.is_none() && role_hint != Some(Role::NonTarget) {
+        // No recorded length: the drawn line, circle or ellipse is the reader's measure.
+        if let Some(roi) = group.roi.as_ref().filter(|r| is_measuring_shape(r)) {
+            long_axis = shape_length_mm(roi, images);
+            if long_axis.is_some() {
+                from_geometry = Some(roi.graphic_type.to_ascii_lowercase());
             }
         }
     }
@@ -675,9 +684,9 @@ fn observe_group(
             .and_then(|r| r.sop_instance_uid.as_deref()),
     );
     put("path", Some(&report.path));
-    if from_geometry {
-        put("long_axis_from", Some("image region line × pixel spacing"));
-    }
+    let derived =
+        from_geometry.map(|shape| format!("{shape} drawn on the image × its pixel spacing"));
+    put("long_axis_from", derived.as_deref());
     Some(Observation {
         subject: String::new(),
         reader: None,
