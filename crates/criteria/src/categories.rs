@@ -401,17 +401,14 @@ pub fn sticky_response_day(config: &Config, target_levels: &[Row]) -> Option<i64
 }
 
 /// The target sum and category of follow-up `index` (§2.5, §2.8), sticky PR applied;
-/// `None` when the subject has no target lesions. `prefix` names the responses in the
-/// sticky-PR reason ("" for RECIST 1.1, "i" for iRECIST).
-#[allow(clippy::too_many_arguments)]
-pub fn assess_targets(
+/// `None` when the subject has no target lesions.
+fn assess_targets(
     config: &Config,
     subject: &PreparedSubject,
     index: usize,
     baseline: Micrometres,
     nadir: Micrometres,
     target_levels: &[Row],
-    prefix: &str,
     rules: &mut Vec<Rule>,
 ) -> (TargetSum, Option<TargetCategory>) {
     let sum = target_sum(config, subject, index);
@@ -425,7 +422,7 @@ pub fn assess_targets(
             rules.push(Rule::new(
                 "recist.pr_sticky",
                 format!(
-                    "target {prefix}PR/{prefix}CR assigned on day {day}{}; no target progression since → {prefix}PR",
+                    "a target partial or complete response was assigned on day {day}{}; no target progression since → stays partial response",
                     if config.recist.confirmation_required { " and confirmed" } else { "" }
                 ),
             ));
@@ -433,4 +430,71 @@ pub fn assess_targets(
         }
     }
     (sum, Some(category))
+}
+
+/// The RECIST 1.1 lesion categories of one follow-up with their reasons. They are the
+/// same for every RECIST-family criterion (iRECIST inherits them), so they are computed
+/// once per subject.
+#[derive(Debug, Clone)]
+pub struct BaseCategories {
+    pub sum: TargetSum,
+    pub target: Option<TargetCategory>,
+    pub non_target: Option<NonTargetCategory>,
+    /// The nadir this timepoint was measured against.
+    pub nadir: Micrometres,
+    pub rules: Vec<Rule>,
+}
+
+/// Per subject: the baseline sum and, per timepoint (`None` for the baseline and for missed
+/// scans), the base categories. The nadir takes complete sums only (NE partial sums
+/// excluded unless `recist.nadir_excludes_ne = false`); sticky PR ends at a target PD.
+pub struct Base {
+    pub baseline_sum: Micrometres,
+    pub rows: Vec<Option<BaseCategories>>,
+}
+
+pub fn base_categories(config: &Config, subject: &PreparedSubject) -> Base {
+    let baseline_sum = target_sum(config, subject, 0).sum;
+    let has_targets = !subject.targets.is_empty();
+    let mut nadir = baseline_sum;
+    let mut target_levels: Vec<Row> = Vec::new();
+    let mut rows = Vec::with_capacity(subject.timepoints.len());
+    rows.push(None);
+    for (index, tp) in subject.timepoints.iter().enumerate().skip(1) {
+        if tp.scan_missing {
+            rows.push(None);
+            continue;
+        }
+        let mut rules = Vec::with_capacity(4);
+        let (sum, target) = assess_targets(
+            config,
+            subject,
+            index,
+            baseline_sum,
+            nadir,
+            &target_levels,
+            &mut rules,
+        );
+        let non_target = non_target_category(config, subject, tp, &mut rules);
+        rows.push(Some(BaseCategories {
+            sum,
+            target,
+            non_target,
+            nadir,
+            rules,
+        }));
+        match target {
+            Some(TargetCategory::PD) => target_levels.clear(),
+            Some(t) => target_levels.push(Row {
+                day: tp.day,
+                level: t.level(),
+            }),
+            None => {}
+        }
+        let usable = sum.complete || (!config.recist.nadir_excludes_ne && !sum.imputed);
+        if has_targets && usable && sum.sum < nadir {
+            nadir = sum.sum;
+        }
+    }
+    Base { baseline_sum, rows }
 }

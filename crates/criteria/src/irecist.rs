@@ -6,8 +6,7 @@
 use crate::assessment::{Criterion, CriterionAssessment, Progression, Response, Rule};
 use crate::bor::{self, Level, Row};
 use crate::categories::{
-    assess_targets, meets_pd, new_lesion_status, non_target_category, pd_detail, target_sum,
-    NonTargetCategory, TargetCategory, TargetSum,
+    meets_pd, new_lesion_status, pd_detail, Base, NonTargetCategory, TargetCategory, TargetSum,
 };
 use crate::config::{Config, IcpdReference, NltNadir, PfsDate, ResetWithPersistentNewLesions};
 use crate::exact::Micrometres;
@@ -81,14 +80,12 @@ struct NewLesionState {
     nlnt_increased: Vec<String>,
 }
 
-pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment {
+pub fn assess(config: &Config, subject: &PreparedSubject, base: &Base) -> CriterionAssessment {
     let ir = &config.irecist;
-    let baseline_sum = target_sum(config, subject, 0).sum;
+    let baseline_sum = base.baseline_sum;
     let has_targets = !subject.targets.is_empty();
-    let mut nadir = baseline_sum;
     let mut out = vec![baseline_row(subject, baseline_sum, "sum of measures")];
     let mut levels: Vec<Row> = Vec::new();
-    let mut target_levels: Vec<Row> = Vec::new();
     let mut registry: Vec<RegisteredNewLesion> = Vec::new();
     let mut nlt_nadir: Option<Micrometres> = None;
     let mut run: Option<Run> = None;
@@ -97,7 +94,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
 
     for index in 1..subject.timepoints.len() {
         let tp = &subject.timepoints[index];
-        if tp.scan_missing {
+        let Some(categories) = &base.rows[index] else {
             let mut row = missing_scan_row(tp);
             if let Some(r) = &run {
                 row.rules.push(pending_rule(subject, r));
@@ -108,19 +105,11 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
                 level: Level::NE,
             });
             continue;
-        }
-        let mut rules = Vec::new();
-        let (sum, target) = assess_targets(
-            config,
-            subject,
-            index,
-            baseline_sum,
-            nadir,
-            &target_levels,
-            "i",
-            &mut rules,
-        );
-        let non_target = non_target_category(config, subject, tp, &mut rules);
+        };
+        // The RECIST 1.1 categories and their reasons are inherited as they are.
+        let mut rules = categories.rules.clone();
+        let (sum, nadir) = (categories.sum, categories.nadir);
+        let (target, non_target) = (categories.target, categories.non_target);
         // RECIST's own new-lesion rule would call every present new lesion PD; iRECIST
         // explains new lesions itself (brand-new → iUPD, persisting → no iCR).
         let finding = new_lesion_status(tp);
@@ -264,18 +253,7 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
             day: tp.day,
             level: level_of(overall),
         });
-        if target_pd {
-            target_levels.clear(); // sticky iPR ends at target progression
-        } else if let Some(t) = target {
-            target_levels.push(Row {
-                day: tp.day,
-                level: t.level(),
-            });
-        }
         if has_targets && sum.complete {
-            if sum.sum < nadir {
-                nadir = sum.sum;
-            }
             previous_sum = Some(sum.sum);
         }
         if new.has_nlt {

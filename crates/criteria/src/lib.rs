@@ -89,11 +89,12 @@ pub fn assess_subject(
 ) -> Result<SubjectAssessment, InputError> {
     let mut problems = Vec::new();
     let prepared = prepare::prepare_subject(subject, config, &mut problems)?;
+    let base = categories::base_categories(config, &prepared);
     let mut assessments = Vec::with_capacity(criteria.len());
     for criterion in criteria {
         assessments.push(match criterion {
-            Criterion::Recist11 => recist::assess(config, &prepared),
-            Criterion::Irecist => irecist::assess(config, &prepared),
+            Criterion::Recist11 => recist::assess(config, &prepared, &base),
+            Criterion::Irecist => irecist::assess(config, &prepared, &base),
             other => {
                 return Err(InputError::document(
                     "",

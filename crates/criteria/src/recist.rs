@@ -4,46 +4,35 @@
 use crate::assessment::{Criterion, CriterionAssessment, NewLesions, Progression, Response, Rule};
 use crate::bor::{self, Level, Row};
 use crate::categories::{
-    assess_targets, new_lesion_finding, non_target_category, target_sum, NewLesionFinding,
-    NonTargetCategory, TargetCategory,
+    new_lesion_finding, Base, NewLesionFinding, NonTargetCategory, TargetCategory,
 };
 use crate::config::Config;
 use crate::exact::Micrometres;
 use crate::prepare::{Measure, NewStatus, NonTargetState, PreparedSubject};
 use crate::rows::{baseline_row, missing_scan_row, set_numbers};
 
-pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment {
-    let baseline_sum = target_sum(config, subject, 0).sum;
+pub fn assess(config: &Config, subject: &PreparedSubject, base: &Base) -> CriterionAssessment {
+    let baseline_sum = base.baseline_sum;
     let has_targets = !subject.targets.is_empty();
-    let mut nadir = baseline_sum;
     let mut out = vec![baseline_row(subject, baseline_sum, "sum of diameters")];
     // Follow-up rows only, for confirmation and BOR.
     let mut levels: Vec<Row> = Vec::new();
-    let mut target_levels: Vec<Row> = Vec::new();
     let mut progression = None;
 
     for index in 1..subject.timepoints.len() {
         let tp = &subject.timepoints[index];
-        if tp.scan_missing {
+        let Some(categories) = &base.rows[index] else {
             out.push(missing_scan_row(tp));
             levels.push(Row {
                 day: tp.day,
                 level: Level::NE,
             });
             continue;
-        }
-        let mut rules = Vec::new();
-        let (sum, mut target) = assess_targets(
-            config,
-            subject,
-            index,
-            baseline_sum,
-            nadir,
-            &target_levels,
-            "",
-            &mut rules,
-        );
-        let mut non_target = non_target_category(config, subject, tp, &mut rules);
+        };
+        let mut rules = categories.rules.clone();
+        let (sum, nadir) = (categories.sum, categories.nadir);
+        let mut target = categories.target;
+        let mut non_target = categories.non_target;
         if config.recist.reappearance_after_confirmed_cr_is_pd
             && confirmed_cr_before(config, &levels)
         {
@@ -84,19 +73,10 @@ pub fn assess(config: &Config, subject: &PreparedSubject) -> CriterionAssessment
         }
         row.rules = rules;
 
-        let level = level_of(overall);
-        levels.push(Row { day: tp.day, level });
-        if let Some(t) = target {
-            target_levels.push(Row {
-                day: tp.day,
-                level: t.level(),
-            });
-        }
-        // Nadir: complete sums only (NE partial sums excluded unless configured).
-        let usable = sum.complete || (!config.recist.nadir_excludes_ne && !sum.imputed);
-        if has_targets && usable && sum.sum < nadir {
-            nadir = sum.sum;
-        }
+        levels.push(Row {
+            day: tp.day,
+            level: level_of(overall),
+        });
         if overall == Response::PD {
             let (first_seen, backdate_rule) = first_sighting(subject, index);
             if let Some(rule) = backdate_rule {
