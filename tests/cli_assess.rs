@@ -1,31 +1,12 @@
 //! End-to-end tests of `oncoread assess`: the binary on the bundled sample and on small
 //! hand-made documents, checked against the JSON schemas and hand-derived expectations.
 
+mod common;
+
+use common::{oncoread, repo, temp_dir};
+
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn oncoread(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oncoread"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("the oncoread binary runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    // Tests run in parallel threads of one process: a counter keeps their folders apart.
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("oncoread-cli-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::process::Output;
 
 fn schema(name: &str) -> jsonschema::Validator {
     let text = std::fs::read_to_string(repo().join("schemas").join(name)).unwrap();

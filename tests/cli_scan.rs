@@ -1,27 +1,11 @@
 //! End-to-end tests of `oncoread scan`: the summary line's counts over `fixtures/real`, the
 //! re-scan, problems on standard error, and the exit codes of bad usage.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{oncoread, repo, temp_dir};
 
-fn oncoread(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oncoread"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("the oncoread binary runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("oncoread-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 /// (all files, DICOM files) under `fixtures/real`: the documentation and JSON files are
 /// the only non-DICOM ones.
