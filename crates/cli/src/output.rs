@@ -65,6 +65,8 @@ impl AtomicFile {
     }
 
     pub fn writer(&mut self) -> &mut BufWriter<File> {
+        // `out` is emptied only by `commit`, which consumes `self`, so a live AtomicFile
+        // always has its writer (the Option exists for the cleanup in `Drop`).
         self.out.as_mut().expect("an uncommitted file has a writer")
     }
 
@@ -90,6 +92,7 @@ impl AtomicFile {
         if let Some(syncer) = self.syncer.take() {
             syncer.stop();
         }
+        // Unreachable `None`: see `writer`.
         let out = self.out.take().expect("an uncommitted file has a writer");
         let file = out
             .into_inner()

@@ -60,7 +60,11 @@ pub struct Streamed {
 impl Streamed {
     /// Writes the whole assessment with [`LineFormatter`] (when the output is not a file).
     pub fn write(&self, out: &mut dyn Write) -> serde_json::Result<()> {
-        assert!(!self.in_file, "the assessment is already in the file");
+        if self.in_file {
+            return Err(serde::ser::Error::custom(
+                "the assessment is already in the output file",
+            ));
+        }
         let splice = Splice {
             key: "subjects",
             bytes: &self.subject_json,
@@ -179,11 +183,12 @@ fn split_document(header: &Assessment) -> serde_json::Result<(Vec<u8>, Vec<u8>)>
     };
     let mut out = Vec::new();
     to_writer_lines(&mut out, header, LineFormatter::with_splice(splice))?;
+    // LineFormatter puts "\n" before the first element, so the marker follows a newline.
     let marker = out
         .iter()
         .position(|b| *b == 0)
-        .expect("the marker is spliced into the subjects");
-    // LineFormatter puts "\n" before the first element.
+        .filter(|&m| m > 0)
+        .ok_or_else(|| serde::ser::Error::custom("the subjects marker is missing"))?;
     let suffix = out[marker + 1..].to_vec();
     out.truncate(marker - 1);
     Ok((out, suffix))

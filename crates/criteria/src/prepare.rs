@@ -356,7 +356,7 @@ pub fn prepare_subject(
                         ),
                     ));
                 };
-                check_measurable(&ctx, lesion, value, problems)?;
+                check_measurable(&ctx, &baseline_label, lesion, value, problems)?;
                 baseline_measures.push(Measure::Value(value));
                 targets.push(entry);
             }
@@ -625,12 +625,13 @@ pub fn measurable_minimum(config: &Config, nodal: bool, slice: Option<Micrometre
 
 fn check_measurable(
     ctx: &Ctx,
+    baseline_label: &str,
     lesion: &Lesion,
     value: Micrometres,
     problems: &mut Vec<Problem>,
 ) -> Result<(), InputError> {
     let slice = match lesion.slice_thickness_mm {
-        Some(v) => Some(ctx.mm("baseline", "slice_thickness_mm", &lesion.lesion_id, v)?),
+        Some(v) => Some(ctx.mm(baseline_label, "slice_thickness_mm", &lesion.lesion_id, v)?),
         None => None,
     };
     let minimum = measurable_minimum(ctx.config, lesion.nodal, slice);
