@@ -5,8 +5,10 @@ use clap::Args;
 use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::csv_input::parse_timeline_csv;
 use oncoread_criteria::{assess_timeline, parse_criteria_list, parse_timeline_json, Config};
+use oncoread_pipeline::settings::load_criteria_file;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
+use std::path::Path;
 
 use crate::json_layout::{to_writer_lines, LineFormatter};
 use crate::output::{write_atomically, AtomicFile};
@@ -229,29 +231,20 @@ fn looks_like_csv(path: &str, bytes: &[u8]) -> bool {
 /// The config with the file's keys and the `--set` overrides applied, and the criteria
 /// list the file enables (if any).
 fn build_config(args: &AssessArgs) -> Result<(Config, Option<String>)> {
-    let mut config = Config::default();
-    let mut enabled = None;
-    if let Some(path) = &args.config {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read"))?;
-        let mut table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| anyhow!("{path}: not valid TOML: {}", e.message()))?;
-        // pipeline.toml keeps the criteria keys under [criteria]; a plain file has them at the top.
-        if let Some(toml::Value::Table(criteria)) = table.remove("criteria") {
-            table = criteria;
+    let (mut config, enabled) = match &args.config {
+        Some(path) => {
+            let settings = load_criteria_file(Path::new(path))?;
+            (settings.config, settings.enabled)
         }
-        if let Some(list) = table.remove("enabled") {
-            enabled = Some(criteria_list_from_toml(path, &list)?);
-        }
-        let mut flat = Vec::new();
-        flatten_toml("", &toml::Value::Table(table), &mut flat);
-        for (key, value) in flat {
-            config
-                .set(&key, &toml_to_json(&value))
-                .map_err(|e| anyhow!("{path}: {e}"))?;
-        }
-    }
-    for assignment in &args.set {
+        None => (Config::default(), None),
+    };
+    apply_overrides(&mut config, &args.set)?;
+    Ok((config, enabled))
+}
+
+/// Applies `--set KEY=VALUE` overrides (shared with `oncoread run`).
+pub fn apply_overrides(config: &mut Config, assignments: &[String]) -> Result<()> {
+    for assignment in assignments {
         let (key, value) = assignment
             .split_once('=')
             .ok_or_else(|| anyhow!("--set {assignment}: expected KEY=VALUE"))?;
@@ -259,66 +252,10 @@ fn build_config(args: &AssessArgs) -> Result<(Config, Option<String>)> {
             .set_text(key.trim(), value)
             .map_err(|e| anyhow!("--set: {e}"))?;
     }
-    Ok((config, enabled))
+    Ok(())
 }
 
-fn criteria_list_from_toml(path: &str, value: &toml::Value) -> Result<String> {
-    match value {
-        toml::Value::String(s) => Ok(s.clone()),
-        toml::Value::Array(items) => items
-            .iter()
-            .map(|v| {
-                v.as_str().map(str::to_string).ok_or_else(|| {
-                    anyhow!(
-                        "{path}: criteria.enabled: expected names, found {}",
-                        v.type_str()
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(|names| names.join(",")),
-        other => Err(anyhow!(
-            "{path}: criteria.enabled: expected a list of names, found {}",
-            other.type_str()
-        )),
-    }
-}
-
-/// `[recist] pd_rel = 0.2` and `"recist.pd_rel" = 0.2` both become `recist.pd_rel`.
-fn flatten_toml(prefix: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
-    match value {
-        toml::Value::Table(table) => {
-            for (key, inner) in table {
-                let name = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                flatten_toml(&name, inner, out);
-            }
-        }
-        other => out.push((prefix.to_string(), other.clone())),
-    }
-}
-
-fn toml_to_json(value: &toml::Value) -> serde_json::Value {
-    match value {
-        toml::Value::String(s) => serde_json::Value::String(s.clone()),
-        // Integers and floats keep their decimal spelling, so 0.2 stays exactly 0.2.
-        toml::Value::Integer(i) => serde_json::Value::from(*i),
-        toml::Value::Float(f) => {
-            serde_json::from_str(&f.to_string()).unwrap_or(serde_json::Value::Null)
-        }
-        toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
-        toml::Value::Array(items) => {
-            serde_json::Value::Array(items.iter().map(toml_to_json).collect())
-        }
-        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
-        toml::Value::Table(_) => serde_json::Value::Null,
-    }
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
+pub fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -46,6 +46,7 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
     let options = ExtractOptions {
         scan: ScanOptions {
             threads: args.threads.map(usize::from),
+            progress: None,
         },
         roles,
     };

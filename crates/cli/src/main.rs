@@ -6,9 +6,12 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod assess;
+mod clock;
 mod extract;
 mod json_layout;
 mod output;
+mod progress;
+mod run;
 mod scan;
 mod stream;
 
@@ -33,6 +36,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole flow as pipeline.toml configures it: scan and extract the archive, assess
+    /// under the enabled criteria, write the reports and run.json.
+    Run(run::RunArgs),
     /// Assess a lesion timeline (JSON oncoread.timeline/1 or CSV) under the chosen criteria.
     Assess(assess::AssessArgs),
     /// Index the headers of every DICOM file under PATH... (read up to Pixel Data, in
@@ -46,6 +52,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Assess(args) => assess::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Extract(args) => extract::run(args),

@@ -30,6 +30,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let mut index = Index::open(&args.index)?;
     let options = ScanOptions {
         threads: args.threads.map(usize::from),
+        progress: None,
     };
     let summary = scan(&args.paths, &mut index, &options).context("scan")?;
     println!(

@@ -9,9 +9,11 @@
 use std::path::PathBuf;
 
 use oncoread_criteria::timeline::{Problem, Timeline};
+use oncoread_dicom::header::HeaderRecord;
 use oncoread_dicom::sr::{read_sr, SrDocument};
 use rayon::prelude::*;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::assemble::{assemble, LesionRoles};
 use crate::index::{Index, IndexError};
@@ -36,6 +38,9 @@ pub struct ExtractSummary {
     pub timepoints: usize,
     pub lesion_observations: usize,
     pub problems: usize,
+    /// SHA-256 of the sorted list of every file under the roots (path, size and SOP
+    /// Instance UID, or the problem): two runs saw the same archive when these match.
+    pub input_manifest_sha256: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +79,9 @@ pub fn extract(
         .filter(|r| under(&r.path))
         .collect();
 
+    // `images` holds every indexed instance under the roots, the reports included.
+    let input_manifest_sha256 = manifest_sha256(&images, &problems);
+
     let read = |path: &str| read_sr(std::path::Path::new(path));
     let results: Vec<(String, Result<SrDocument, String>)> = match options.scan.threads {
         Some(1) => report_records
@@ -111,7 +119,42 @@ pub fn extract(
             .map(|t| t.lesions.len())
             .sum(),
         problems: problems.len(),
+        input_manifest_sha256,
     };
     timeline.problems = problems;
     Ok((timeline, summary))
+}
+
+/// The manifest hash of [`ExtractSummary::input_manifest_sha256`]: one line per file,
+/// sorted, so walk order and thread count do not change it.
+fn manifest_sha256(instances: &[HeaderRecord], problems: &[Problem]) -> String {
+    let mut lines: Vec<String> = instances
+        .iter()
+        .map(|r| {
+            format!(
+                "{}\t{}\t{}",
+                r.path,
+                r.file_size,
+                r.sop_instance_uid.as_deref().unwrap_or("")
+            )
+        })
+        .chain(problems.iter().map(|p| {
+            format!(
+                "{}\tproblem\t{}",
+                p.path.as_deref().unwrap_or(""),
+                p.message
+            )
+        }))
+        .collect();
+    lines.sort_unstable();
+    let mut hasher = Sha256::new();
+    for line in &lines {
+        hasher.update(line.as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -1,8 +1,10 @@
 //! oncoread-pipeline: sources (folder walk), the parallel scan and its SQLite index cache,
-//! and the assembly of SR measurements into the `oncoread.timeline/1` document.
+//! the assembly of SR measurements into the `oncoread.timeline/1` document, and the
+//! `pipeline.toml` settings of the whole flow.
 
 pub mod assemble;
 pub mod extract;
 pub mod index;
 pub mod scan;
+pub mod settings;
 pub mod walk;

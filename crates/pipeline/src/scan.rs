@@ -19,14 +19,40 @@ use oncoread_dicom::header::{HeaderReader, HeaderRecord};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
     /// Reader threads; `None` uses rayon's global pool (one per core).
     pub threads: Option<usize>,
+    /// Live counts for a progress display (shared with the caller).
+    pub progress: Option<Arc<ScanProgress>>,
+}
+
+/// Counts a progress display reads while the scan runs.
+#[derive(Debug, Default)]
+pub struct ScanProgress {
+    /// Files found by the walk so far.
+    pub seen: AtomicU64,
+    /// Files finished so far (unchanged, read and indexed, or recorded as problems).
+    pub done: AtomicU64,
+}
+
+impl ScanProgress {
+    fn add_seen(progress: &Option<Arc<ScanProgress>>, n: u64) {
+        if let Some(p) = progress {
+            p.seen.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    fn add_done(progress: &Option<Arc<ScanProgress>>, n: u64) {
+        if let Some(p) = progress {
+            p.done.fetch_add(n, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -131,10 +157,14 @@ fn walk_stage(
     to_read: SyncSender<Vec<WalkEntry>>,
     findings: SyncSender<Vec<Finding>>,
     cancelled: &AtomicBool,
+    progress: &Option<Arc<ScanProgress>>,
 ) -> Result<(WalkTally, KnownFiles), WalkError> {
     let mut tally = WalkTally::default();
     walk_batches(roots, |batch| {
-        tally.seen += (batch.entries.len() + batch.problems.len()) as u64;
+        let found = (batch.entries.len() + batch.problems.len()) as u64;
+        tally.seen += found;
+        ScanProgress::add_seen(progress, found);
+        let unchanged_before = tally.unchanged;
         tally.walk_problems += batch.problems.len() as u64;
         let mut changed = Vec::with_capacity(batch.entries.len());
         for entry in batch.entries {
@@ -146,6 +176,7 @@ fn walk_stage(
                 _ => changed.push(entry),
             }
         }
+        ScanProgress::add_done(progress, tally.unchanged - unchanged_before);
         let problems: Vec<Finding> = batch
             .problems
             .into_iter()
@@ -170,19 +201,23 @@ fn walk_stage(
 fn write_stage(
     writer: &mut IndexWriter<'_>,
     findings: impl Iterator<Item = Vec<Finding>>,
+    progress: &Option<Arc<ScanProgress>>,
 ) -> Result<(u64, u64), IndexError> {
     let (mut instances, mut problems) = (0, 0);
-    for (entry, outcome) in findings.flatten() {
-        match outcome {
-            // The reader already named the record by its path as walked.
-            Outcome::Record(record) => {
-                writer.upsert_record(&record, entry.size, entry.mtime_ns)?;
-                instances += 1;
-            }
-            Outcome::Problem(reason) => {
-                let path = entry.path.to_string_lossy();
-                writer.upsert_problem(&path, entry.size, entry.mtime_ns, &reason)?;
-                problems += 1;
+    for batch in findings {
+        ScanProgress::add_done(progress, batch.len() as u64);
+        for (entry, outcome) in batch {
+            match outcome {
+                // The reader already named the record by its path as walked.
+                Outcome::Record(record) => {
+                    writer.upsert_record(&record, entry.size, entry.mtime_ns)?;
+                    instances += 1;
+                }
+                Outcome::Problem(reason) => {
+                    let path = entry.path.to_string_lossy();
+                    writer.upsert_problem(&path, entry.size, entry.mtime_ns, &reason)?;
+                    problems += 1;
+                }
             }
         }
     }
@@ -221,8 +256,10 @@ pub fn scan(
         let cancelled = &cancelled;
 
         let walk_findings = findings_tx.clone();
-        let walker =
-            scope.spawn(move || walk_stage(roots, known, to_read_tx, walk_findings, cancelled));
+        let progress = &options.progress;
+        let walker = scope.spawn(move || {
+            walk_stage(roots, known, to_read_tx, walk_findings, cancelled, progress)
+        });
         let pool = &pool;
         scope.spawn(move || {
             let read_all = || {
@@ -251,7 +288,7 @@ pub fn scan(
             }
         });
 
-        let written = write_stage(&mut writer, findings_rx.iter());
+        let written = write_stage(&mut writer, findings_rx.iter(), &options.progress);
         if written.is_err() {
             cancelled.store(true, Ordering::Relaxed);
         }

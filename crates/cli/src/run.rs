@@ -1,0 +1,374 @@
+//! `oncoread run [--config FILE] [--input PATH]... [--out DIR] [--reproducible] ...`
+//!
+//! The whole flow as `pipeline.toml` configures it: scan and extract the archive, assess
+//! the timeline under the enabled criteria, write the reports and the run record. Each
+//! stage is the library call the single-stage commands make; this module only sequences
+//! them, times them and shows progress.
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use oncoread_criteria::assessment::Assessment;
+use oncoread_criteria::timeline::Timeline;
+use oncoread_criteria::{assess_timeline, parse_criteria_list, Criterion};
+use oncoread_pipeline::assemble::LesionRoles;
+use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
+use oncoread_pipeline::index::Index;
+use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
+use oncoread_pipeline::settings::{Input, PipelineSettings};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::assess::{apply_overrides, hex_sha256};
+use crate::clock::utc_now;
+use crate::output::write_atomically;
+use crate::progress::Progress;
+use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
+
+/// The run record's schema name.
+const RUN_SCHEMA: &str = "oncoread.run/1";
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The pipeline configuration.
+    #[arg(long, value_name = "FILE", default_value = "pipeline.toml")]
+    config: PathBuf,
+    /// Folders to read instead of the file's [[input]] tables (repeatable).
+    #[arg(long = "input", value_name = "PATH")]
+    inputs: Vec<PathBuf>,
+    /// Output folder (default: the file's output.dir).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Same inputs, same bytes out: no timestamps or timings in the outputs.
+    #[arg(long)]
+    reproducible: bool,
+    /// Criteria to apply (default: the file's criteria.enabled).
+    #[arg(long)]
+    criteria: Option<String>,
+    /// Override one criteria config key, e.g. --set recist.pr_sticky=false (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// The index database (default: the file's run.index).
+    #[arg(long, value_name = "FILE")]
+    index: Option<PathBuf>,
+    /// Reader threads (default: the file's run.threads, else one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Exit with status 3 when problems were recorded.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// One timed stage, for the summary and the run record.
+struct Stage {
+    name: &'static str,
+    elapsed: Duration,
+}
+
+pub fn run(args: RunArgs) -> Result<u8> {
+    let settings = match load_settings(&args) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("oncoread run: {error:#}");
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
+    let criteria_list = settings
+        .criteria
+        .enabled
+        .clone()
+        .unwrap_or_else(|| "all".to_string());
+    let criteria = parse_criteria_list(&criteria_list)
+        .map_err(|e| anyhow!("{}: criteria.enabled: {e}", settings.file))?;
+    let roots: Vec<PathBuf> = settings
+        .inputs
+        .iter()
+        .map(|input| match input {
+            Input::Folder(path) => path.clone(),
+        })
+        .collect();
+    let roles = match &settings.lesions {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            LesionRoles::parse_csv(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        None => LesionRoles::default(),
+    };
+    let mut stages = Vec::new();
+
+    // Scan and extract (one library call; the scan times itself).
+    let started = Instant::now();
+    let mut index = Index::open(&settings.index)?;
+    let scan_progress = Arc::new(ScanProgress::default());
+    let shown = Arc::clone(&scan_progress);
+    let progress = Progress::start("scan", move || {
+        Some((
+            shown.done.load(Ordering::Relaxed),
+            shown.seen.load(Ordering::Relaxed),
+        ))
+    });
+    let options = ExtractOptions {
+        scan: ScanOptions {
+            threads: settings.threads,
+            progress: Some(scan_progress),
+        },
+        roles,
+    };
+    let extracted = extract(&roots, &mut index, &options);
+    progress.finish();
+    let (timeline, summary) = extracted.context("extract")?;
+    drop(index);
+    stages.push(Stage {
+        name: "scan",
+        elapsed: summary.scan.elapsed,
+    });
+    stages.push(Stage {
+        name: "extract",
+        elapsed: started.elapsed().saturating_sub(summary.scan.elapsed),
+    });
+
+    // Assess.
+    let started = Instant::now();
+    let progress = Progress::spinner("assess");
+    let assessed = assess_timeline(&timeline, &settings.criteria.config, &criteria);
+    progress.finish();
+    let mut assessment = assessed.map_err(|e| anyhow!("assess: {e}"))?;
+    stages.push(Stage {
+        name: "assess",
+        elapsed: started.elapsed(),
+    });
+
+    // Report.
+    let started = Instant::now();
+    let progress = Progress::spinner("report");
+    let written = write_outputs(&settings, &timeline, &mut assessment);
+    progress.finish();
+    let mut outputs = written?;
+    stages.push(Stage {
+        name: "report",
+        elapsed: started.elapsed(),
+    });
+
+    let problems = count_problems(&timeline, &assessment);
+    let record = run_record(
+        &settings,
+        &criteria,
+        &summary,
+        &assessment,
+        problems,
+        &outputs,
+        &stages,
+    );
+    let run_json = settings.out.join("run.json");
+    write_json(&run_json, &record)?;
+    outputs.push(run_json);
+
+    print_summary(&settings, &summary, &assessment, problems, &stages);
+    if args.strict && problems > 0 {
+        return Ok(EXIT_PROBLEMS);
+    }
+    Ok(0)
+}
+
+/// The settings file with the command line's overrides applied.
+fn load_settings(args: &RunArgs) -> Result<PipelineSettings> {
+    if !args.config.exists() {
+        bail!(
+            "{}: not found (run from the folder that holds pipeline.toml, or pass --config FILE)",
+            args.config.display()
+        );
+    }
+    let mut settings = PipelineSettings::load(&args.config)?;
+    if !args.inputs.is_empty() {
+        settings.inputs = args.inputs.iter().cloned().map(Input::Folder).collect();
+    }
+    if settings.inputs.is_empty() {
+        bail!(
+            "{}: no inputs: add an [[input]] table with `path = \"FOLDER\"`, or pass --input PATH",
+            settings.file
+        );
+    }
+    if let Some(out) = &args.out {
+        settings.out = out.clone();
+    }
+    if let Some(index) = &args.index {
+        settings.index = index.clone();
+    }
+    if let Some(threads) = args.threads {
+        settings.threads = Some(usize::from(threads));
+    }
+    if let Some(list) = &args.criteria {
+        settings.criteria.enabled = Some(list.clone());
+    }
+    settings.reproducible |= args.reproducible;
+    apply_overrides(&mut settings.criteria.config, &args.set)?;
+    Ok(settings)
+}
+
+/// Writes `timeline.json` and the configured report formats; returns the files written.
+fn write_outputs(
+    settings: &PipelineSettings,
+    timeline: &Timeline,
+    assessment: &mut Assessment,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(&settings.out)
+        .with_context(|| format!("{}: cannot create the folder", settings.out.display()))?;
+    let timeline_path = settings.out.join("timeline.json");
+    let timeline_bytes = pretty_json(timeline)?;
+    write_bytes(&timeline_path, &timeline_bytes)?;
+    // The assessment names the document it assessed, as `oncoread assess` does.
+    assessment.generator.input_sha256 = Some(hex_sha256(&timeline_bytes));
+    let config_json = serde_json::to_vec(&assessment.config).context("serialising the config")?;
+    assessment.generator.config_sha256 = Some(hex_sha256(&config_json));
+
+    let mut written = vec![timeline_path];
+    if settings.formats.iter().any(|f| f == "json") {
+        let path = settings.out.join("assessment.json");
+        write_bytes(&path, &pretty_json(assessment)?)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Problems of the extraction (files, reports, assembly) and of the assessment.
+fn count_problems(timeline: &Timeline, assessment: &Assessment) -> usize {
+    timeline.problems.len()
+        + assessment
+            .subjects
+            .iter()
+            .map(|s| s.problems.len())
+            .sum::<usize>()
+}
+
+/// `run.json`: what ran, on what, with which configuration, and what came out.
+fn run_record(
+    settings: &PipelineSettings,
+    criteria: &[Criterion],
+    summary: &ExtractSummary,
+    assessment: &Assessment,
+    problems: usize,
+    outputs: &[PathBuf],
+    stages: &[Stage],
+) -> Value {
+    let config = json!({
+        "inputs": settings.inputs.iter().map(|input| match input {
+            Input::Folder(path) => json!({"path": path.display().to_string()}),
+        }).collect::<Vec<_>>(),
+        "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "criteria_config": assessment.config,
+        "formats": settings.formats,
+        "lesions": settings.lesions.as_ref().map(|p| p.display().to_string()),
+    });
+    let config_sha256 = hex_sha256(config.to_string().as_bytes());
+    let output_hashes: Vec<Value> = outputs
+        .iter()
+        .map(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let sha256 = std::fs::read(path).map(|b| hex_sha256(&b)).ok();
+            json!({"file": name, "sha256": sha256})
+        })
+        .collect();
+    let scan = &summary.scan;
+    let mut record = json!({
+        "schema": RUN_SCHEMA,
+        "oncoread_version": env!("CARGO_PKG_VERSION"),
+        "config_file": settings.file,
+        "config": config,
+        "config_sha256": config_sha256,
+        "input_manifest_sha256": summary.input_manifest_sha256,
+        "counts": {
+            "files": scan.files_seen,
+            "instances": scan.instances,
+            "file_problems": scan.problems,
+            "reports": summary.reports,
+            "reports_read": summary.reports_read,
+            "subjects": summary.subjects,
+            "readers": assessment.subjects.len(),
+            "timepoints": summary.timepoints,
+            "lesion_observations": summary.lesion_observations,
+            "problems": problems,
+        },
+        "outputs": output_hashes,
+    });
+    if !settings.reproducible {
+        record["generated_at"] = json!(utc_now());
+        record["stages"] = stages
+            .iter()
+            .map(|s| json!({"stage": s.name, "seconds": round_ms(s.elapsed)}))
+            .collect();
+        record["files_read_now"] = json!(scan.read);
+    }
+    record
+}
+
+fn round_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+fn print_summary(
+    settings: &PipelineSettings,
+    summary: &ExtractSummary,
+    assessment: &Assessment,
+    problems: usize,
+    stages: &[Stage],
+) {
+    let scan = &summary.scan;
+    eprintln!(
+        "run: {} files = {} instances + {} unreadable; {} SR(s), {} read; {} subject(s), \
+         {} subject-read(s), {} timepoint(s), {} lesion observation(s); {} problem(s)",
+        scan.files_seen,
+        scan.instances,
+        scan.problems,
+        summary.reports,
+        summary.reports_read,
+        summary.subjects,
+        assessment.subjects.len(),
+        summary.timepoints,
+        summary.lesion_observations,
+        problems
+    );
+    for stage in stages {
+        let seconds = stage.elapsed.as_secs_f64();
+        let rate = match stage.name {
+            "scan" => per_second(scan.files_seen as f64, seconds, "files"),
+            "extract" => per_second(summary.reports as f64, seconds, "SRs"),
+            _ => per_second(assessment.subjects.len() as f64, seconds, "subjects"),
+        };
+        eprintln!("  {:<8} {seconds:>8.3} s  {rate}", stage.name);
+    }
+    eprintln!("  → {}", settings.out.display());
+}
+
+fn per_second(count: f64, seconds: f64, unit: &str) -> String {
+    if seconds > 0.0 {
+        format!("{:.0} {unit}/s", count / seconds)
+    } else {
+        String::new()
+    }
+}
+
+fn pretty_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).context("serialising")?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn write_json(path: &Path, value: &Value) -> Result<()> {
+    write_bytes(path, &pretty_json(value)?)
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = path
+        .to_str()
+        .ok_or_else(|| anyhow!("{}: not a UTF-8 path", path.display()))?;
+    write_atomically(target, |out| {
+        out.write_all(bytes)
+            .with_context(|| format!("writing {target}"))
+    })
+}
