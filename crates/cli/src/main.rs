@@ -14,6 +14,7 @@ mod progress;
 mod run;
 mod scan;
 mod stream;
+mod subject_json;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

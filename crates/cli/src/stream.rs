@@ -28,6 +28,7 @@ use oncoread_criteria::{
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::json_layout::{to_writer_lines, LineFormatter, Splice};
+use crate::subject_json::write_subject;
 
 pub enum Outcome {
     /// Assessed. With a file, the file holds the whole document (without the final newline).
@@ -262,7 +263,7 @@ impl State<'_, '_> {
         let range = match self.direct.as_mut().filter(|d| d.sorted) {
             Some(direct) => {
                 self.scratch.clear();
-                serde_json::to_writer(&mut self.scratch, &assessed)?;
+                write_subject(&mut self.scratch, &assessed)?;
                 let separator: &[u8] = if self.entries.is_empty() {
                     b"\n"
                 } else {
@@ -276,7 +277,7 @@ impl State<'_, '_> {
             }
             None => {
                 let start = self.subject_json.len();
-                serde_json::to_writer(&mut self.subject_json, &assessed)?;
+                write_subject(&mut self.subject_json, &assessed)?;
                 start..self.subject_json.len()
             }
         };
