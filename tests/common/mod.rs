@@ -2,6 +2,8 @@
 //! folder, and a way to run `oncoread`.
 #![allow(dead_code)] // each test file uses some of these
 
+pub mod orthanc;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

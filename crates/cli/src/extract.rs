@@ -6,6 +6,7 @@
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use oncoread_pipeline::assemble::LesionRoles;
+use oncoread_pipeline::dicomweb::{Auth, SyncOptions};
 use oncoread_pipeline::extract::{extract, ExtractOptions};
 use oncoread_pipeline::index::{default_index_path, Index};
 use oncoread_pipeline::scan::ScanOptions;
@@ -13,9 +14,31 @@ use std::path::PathBuf;
 
 use crate::output::write_atomically;
 
+/// The environment variables of DICOMweb credentials: `{prefix}_USER` and
+/// `{prefix}_PASSWORD`, or `{prefix}_TOKEN`.
+pub const DICOMWEB_ENV: &str = "ONCOREAD_DICOMWEB";
+
+/// One line on what a DICOMweb fetch did.
+pub fn describe_dicomweb(web: &oncoread_pipeline::dicomweb::SyncSummary) -> String {
+    format!(
+        "dicomweb: {} studies, {} fetched ({} failed), {} instances indexed, {} problem(s), \
+         {} requests, {} bytes, {:.2} s",
+        web.studies,
+        web.studies_fetched,
+        web.studies_failed,
+        web.instances,
+        web.problems,
+        web.requests,
+        web.bytes,
+        web.elapsed.as_secs_f64()
+    )
+}
+
 #[derive(Args)]
 pub struct ExtractArgs {
-    /// Files or folders of the archive (recursively; any layout and file names).
+    /// Files or folders of the archive (recursively; any layout and file names), or
+    /// DICOMweb services as `dicomweb:URL` (credentials from ONCOREAD_DICOMWEB_USER and
+    /// ONCOREAD_DICOMWEB_PASSWORD, or ONCOREAD_DICOMWEB_TOKEN).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Where to write the timeline (`-` for standard output).
@@ -48,6 +71,10 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
             threads: args.threads.map(usize::from),
             progress: None,
         },
+        dicomweb: SyncOptions {
+            auth: Auth::from_env(DICOMWEB_ENV)?,
+            ..SyncOptions::default()
+        },
         roles,
     };
     let (timeline, summary) = extract(&args.paths, &mut index, &options).context("extract")?;
@@ -57,6 +84,9 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
         Ok(())
     })?;
     let scan = &summary.scan;
+    if let Some(web) = &summary.dicomweb {
+        eprintln!("{}", describe_dicomweb(web));
+    }
     eprintln!(
         "extract: {} files = {} instances + {} unreadable; {} reports ({} read); {} subject(s), \
          {} timepoint(s), {} lesion observation(s); {} problem(s) listed in the timeline → {}",

@@ -11,6 +11,7 @@ use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::timeline::Timeline;
 use oncoread_criteria::{assess_timeline, parse_criteria_list, Criterion};
 use oncoread_pipeline::assemble::LesionRoles;
+use oncoread_pipeline::dicomweb::{Auth, SyncOptions};
 use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::assess::{apply_overrides, hex_sha256};
 use crate::clock::utc_now;
+use crate::extract::{describe_dicomweb, DICOMWEB_ENV};
 use crate::output::write_atomically;
 use crate::progress::Progress;
 use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
@@ -82,13 +84,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .unwrap_or_else(|| "all".to_string());
     let criteria = parse_criteria_list(&criteria_list)
         .map_err(|e| anyhow!("{}: criteria.enabled: {e}", settings.file))?;
-    let roots: Vec<PathBuf> = settings
-        .inputs
-        .iter()
-        .map(|input| match input {
-            Input::Folder(path) => path.clone(),
-        })
-        .collect();
+    let roots: Vec<PathBuf> = settings.inputs.iter().map(Input::root).collect();
     let roles = match &settings.lesions {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -114,6 +110,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
         scan: ScanOptions {
             threads: settings.threads,
             progress: Some(scan_progress),
+        },
+        dicomweb: SyncOptions {
+            auth: Auth::from_env(DICOMWEB_ENV)?,
+            ..SyncOptions::default()
         },
         roles,
     };
@@ -183,7 +183,11 @@ fn load_settings(args: &RunArgs) -> Result<PipelineSettings> {
     }
     let mut settings = PipelineSettings::load(&args.config)?;
     if !args.inputs.is_empty() {
-        settings.inputs = args.inputs.iter().cloned().map(Input::Folder).collect();
+        settings.inputs = args
+            .inputs
+            .iter()
+            .map(|a| Input::from_argument(a))
+            .collect();
     }
     if settings.inputs.is_empty() {
         bail!(
@@ -256,6 +260,7 @@ fn run_record(
     let config = json!({
         "inputs": settings.inputs.iter().map(|input| match input {
             Input::Folder(path) => json!({"path": path.display().to_string()}),
+            Input::DicomWeb(url) => json!({"dicomweb": url}),
         }).collect::<Vec<_>>(),
         "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
         "criteria_config": assessment.config,
@@ -319,6 +324,9 @@ fn print_summary(
     stages: &[Stage],
 ) {
     let scan = &summary.scan;
+    if let Some(web) = &summary.dicomweb {
+        eprintln!("{}", describe_dicomweb(web));
+    }
     eprintln!(
         "run: {} files = {} instances + {} unreadable; {} SR(s), {} read; {} subject(s), \
          {} subject-read(s), {} timepoint(s), {} lesion observation(s); {} problem(s)",

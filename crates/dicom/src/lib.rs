@@ -5,7 +5,9 @@
 //! - [`sr`]: reading SR documents, recognising TID 1500 and extracting its measurement
 //!   groups with units, codes and geometry as recorded.
 //! - [`geometry`]: SCOORD / SCOORD3D lengths in millimetres.
+//! - [`dicom_json`]: the same header records from DICOM JSON (DICOMweb metadata).
 
+pub mod dicom_json;
 pub mod geometry;
 pub mod header;
 pub mod sr;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::assemble::{assemble, LesionRoles};
+use crate::dicomweb::{cached_report, sync, DicomWebError, SyncOptions, SyncSummary, SCHEME};
 use crate::index::{Index, IndexError};
 use crate::scan::{is_under, problems_under, scan, ScanError, ScanOptions, ScanSummary};
 use crate::walk::normalise_root;
@@ -23,13 +24,18 @@ use crate::walk::normalise_root;
 #[derive(Debug, Clone, Default)]
 pub struct ExtractOptions {
     pub scan: ScanOptions,
+    /// How `dicomweb:URL` roots are fetched.
+    pub dicomweb: SyncOptions,
     /// Roles assigned by hand (`lesions.csv`), used when the reports carry none.
     pub roles: LesionRoles,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ExtractSummary {
+    /// The folder roots' scan.
     pub scan: ScanSummary,
+    /// The DICOMweb roots' fetch (all of them together).
+    pub dicomweb: Option<SyncSummary>,
     /// Structured reports found under the roots.
     pub reports: usize,
     /// Reports that were read (the others are problems).
@@ -49,6 +55,12 @@ pub enum ExtractError {
     Scan(#[from] ScanError),
     #[error(transparent)]
     Index(#[from] IndexError),
+    #[error(transparent)]
+    DicomWeb(#[from] DicomWebError),
+    /// Some studies of a DICOMweb source could not be fetched: the timeline would be
+    /// incomplete. What was fetched is kept in the index; the next run resumes.
+    #[error("{count} stud{} could not be fetched (run again to resume; the studies fetched are kept): {first}", if *.count == 1 { "y" } else { "ies" })]
+    Incomplete { count: usize, first: String },
 }
 
 pub fn extract(
@@ -56,7 +68,31 @@ pub fn extract(
     index: &mut Index,
     options: &ExtractOptions,
 ) -> Result<(Timeline, ExtractSummary), ExtractError> {
-    let scanned = scan(roots, index, &options.scan)?;
+    let (web_roots, folder_roots): (Vec<&PathBuf>, Vec<&PathBuf>) = roots
+        .iter()
+        .partition(|r| r.to_str().is_some_and(|r| r.starts_with(SCHEME)));
+    let folder_roots: Vec<PathBuf> = folder_roots.into_iter().cloned().collect();
+    let scanned = if folder_roots.is_empty() {
+        ScanSummary::default()
+    } else {
+        scan(&folder_roots, index, &options.scan)?
+    };
+    let mut dicomweb: Option<SyncSummary> = None;
+    for root in web_roots {
+        let root = root.to_str().unwrap_or_default();
+        let fetched = sync(root, index, &options.dicomweb)?;
+        match dicomweb.as_mut() {
+            None => dicomweb = Some(fetched),
+            Some(total) => total.add(fetched),
+        }
+    }
+    if let Some(first) = dicomweb.as_ref().and_then(|d| d.failures.first()) {
+        return Err(ExtractError::Incomplete {
+            count: dicomweb.as_ref().map_or(0, |d| d.failures.len()),
+            first: first.clone(),
+        });
+    }
+
     let normalised: Vec<PathBuf> = roots.iter().map(|r| normalise_root(r)).collect();
     let under = |path: &str| is_under(path, &normalised);
 
@@ -82,15 +118,28 @@ pub fn extract(
     // `images` holds every indexed instance under the roots, the reports included.
     let input_manifest_sha256 = manifest_sha256(&images, &problems);
 
-    let read = |path: &str| read_sr(std::path::Path::new(path));
+    // Reports of a DICOMweb source were fetched into the cache beside the index.
+    let index_path = index.path().to_path_buf();
+    let read = |record: &HeaderRecord| {
+        if record.path.starts_with(SCHEME) {
+            let sop = record.sop_instance_uid.as_deref().unwrap_or_default();
+            // Named by its URL, like the index row, not by the cache file.
+            read_sr(&cached_report(&index_path, sop)).map(|mut document| {
+                document.path = record.path.clone();
+                document
+            })
+        } else {
+            read_sr(std::path::Path::new(&record.path))
+        }
+    };
     let results: Vec<(String, Result<SrDocument, String>)> = match options.scan.threads {
         Some(1) => report_records
             .iter()
-            .map(|r| (r.path.clone(), read(&r.path).map_err(|e| e.to_string())))
+            .map(|r| (r.path.clone(), read(r).map_err(|e| e.to_string())))
             .collect(),
         _ => report_records
             .par_iter()
-            .map(|r| (r.path.clone(), read(&r.path).map_err(|e| e.to_string())))
+            .map(|r| (r.path.clone(), read(r).map_err(|e| e.to_string())))
             .collect(),
     };
     let mut reports = Vec::with_capacity(results.len());
@@ -108,6 +157,7 @@ pub fn extract(
     let mut timeline = assemble(&images, &reports, &options.roles, &mut problems);
     let summary = ExtractSummary {
         scan: scanned,
+        dicomweb,
         reports: report_records.len(),
         reports_read: reports.len(),
         subjects: timeline.subjects.len(),

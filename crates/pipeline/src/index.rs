@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Version of the table layout below; bump it when columns change.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// The write-ahead log is copied into the database (a checkpoint: two fsyncs, ~0.1–0.2 s
 /// for a 20,000-file scan on this project's machines) only once it holds this many pages
 /// (64 MiB of 4 KiB pages), not after every scan. The index is a cache: a power loss
@@ -216,7 +216,15 @@ fn create_schema_sql() -> String {
              problem TEXT,
          {}
          );
-         CREATE INDEX files_by_sop_instance ON files (sop_instance_uid);",
+         CREATE INDEX files_by_sop_instance ON files (sop_instance_uid);
+         -- DICOMweb sources: the studies fetched completely, with their instance count
+         -- then (a study whose count changes is fetched again).
+         CREATE TABLE dicomweb_studies (
+             source TEXT NOT NULL,
+             study_instance_uid TEXT NOT NULL,
+             instances INTEGER NOT NULL,
+             PRIMARY KEY (source, study_instance_uid)
+         );",
         columns.join(",\n")
     )
 }
@@ -402,6 +410,7 @@ impl Index {
                 let sql = format!(
                     "BEGIN IMMEDIATE;
                      DROP TABLE IF EXISTS files;
+                     DROP TABLE IF EXISTS dicomweb_studies;
                      DROP TABLE IF EXISTS schema_version;
                      {}
                      COMMIT;",
@@ -440,6 +449,20 @@ impl Index {
     /// Every file the index has, with its state: what a scan compares the walk with.
     pub fn known_files(&self) -> Result<KnownFiles, IndexError> {
         known_files(&self.conn).map_err(|e| self.error(e))
+    }
+
+    /// The studies of a DICOMweb source fetched completely, with their instance counts.
+    pub fn synced_studies(&self, source: &str) -> Result<HashMap<String, i64>, IndexError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT study_instance_uid, instances FROM dicomweb_studies WHERE source = ?1",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([source], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
     /// Starts the single write transaction of a scan (waits for another scan's lock).
@@ -684,6 +707,23 @@ impl IndexWriter<'_> {
             Ok(n) => Ok(n > 0),
             Err(e) => Err(self.error(e)),
         }
+    }
+
+    /// Marks a study of a DICOMweb source as fetched completely with `instances` instances.
+    pub fn set_study_synced(
+        &mut self,
+        source: &str,
+        study_instance_uid: &str,
+        instances: i64,
+    ) -> Result<(), IndexError> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO dicomweb_studies (source, study_instance_uid, instances)
+                 VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(params![source, study_instance_uid, instances]))
+            .map(|_| ())
+            .map_err(|e| self.error(e))
     }
 
     /// Makes the scan's writes visible to readers, all at once.

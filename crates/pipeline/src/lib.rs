@@ -3,6 +3,7 @@
 //! `pipeline.toml` settings of the whole flow.
 
 pub mod assemble;
+pub mod dicomweb;
 pub mod extract;
 pub mod index;
 pub mod scan;

@@ -45,6 +45,29 @@ pub enum SettingsError {
 pub enum Input {
     /// A folder or a file, read recursively.
     Folder(PathBuf),
+    /// A DICOMweb service (its base URL, e.g. `http://127.0.0.1:8042/dicom-web`).
+    DicomWeb(String),
+}
+
+impl Input {
+    /// From the command line: `dicomweb:URL` or a path.
+    pub fn from_argument(argument: &Path) -> Input {
+        match argument
+            .to_str()
+            .and_then(|a| a.strip_prefix(crate::dicomweb::SCHEME))
+        {
+            Some(url) => Input::DicomWeb(url.to_string()),
+            None => Input::Folder(argument.to_path_buf()),
+        }
+    }
+
+    /// The root the index and `extract` know it by.
+    pub fn root(&self) -> PathBuf {
+        match self {
+            Input::Folder(path) => path.clone(),
+            Input::DicomWeb(url) => PathBuf::from(format!("{}{url}", crate::dicomweb::SCHEME)),
+        }
+    }
 }
 
 /// The output formats the run writes besides `timeline.json` and `run.json`.
@@ -115,10 +138,26 @@ impl PipelineSettings {
                     let toml::Value::Table(mut source) = item else {
                         return Err(key_error(&key, "expected a table ([[input]])".into()));
                     };
-                    let path = take_string(&mut source, "path", &key, file)?
-                        .ok_or_else(|| key_error(&key, "needs `path` (a folder)".into()))?;
+                    let path = take_string(&mut source, "path", &key, file)?;
+                    let url = take_string(&mut source, "dicomweb", &key, file)?;
                     reject_unknown(&source, &key, file)?;
-                    inputs.push(Input::Folder(resolve(&path)));
+                    inputs.push(match (path, url) {
+                        (Some(path), None) => Input::Folder(resolve(&path)),
+                        (None, Some(url)) if url.starts_with("http://") => Input::DicomWeb(url),
+                        (None, Some(url)) => {
+                            return Err(key_error(
+                                &format!("{key}.dicomweb"),
+                                format!("{url:?}: expected an http:// URL (no TLS in this build)"),
+                            ))
+                        }
+                        _ => {
+                            return Err(key_error(
+                                &key,
+                                "needs either `path` (a folder) or `dicomweb` (a service URL)"
+                                    .into(),
+                            ))
+                        }
+                    });
                 }
             }
             Some(other) => {
@@ -448,7 +487,12 @@ mod tests {
                 "[output]\nformats = [\"pdf\"]",
                 "output.formats: unknown format \"pdf\"",
             ),
-            ("[[input]]\nurl = \"x\"", "input[0]: needs `path`"),
+            ("[[input]]\nurl = \"x\"", "input[0].url: unknown key"),
+            (
+                "[[input]]\npath = \"a\"\ndicomweb = \"http://x\"",
+                "input[0]: needs either",
+            ),
+            ("[[input]]\ndicomweb = \"https://x\"", "no TLS"),
             (
                 "[run]\nthreads = \"two\"",
                 "run.threads: expected an integer, found string",

@@ -1,0 +1,132 @@
+//! `multipart/related` bodies (RFC 2387), as WADO-RS returns instances: the boundary comes
+//! from the Content-Type header, each part has its own headers, a blank line, and the
+//! bytes up to the next delimiter.
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MultipartError {
+    #[error("the Content-Type {0:?} is not multipart/related with a boundary")]
+    NoBoundary(String),
+    #[error("no part delimited by the boundary {0:?}")]
+    NoParts(String),
+    #[error("part {0} has no blank line after its headers")]
+    NoHeaderEnd(usize),
+}
+
+/// The boundary parameter of a `multipart/related; ...; boundary=...` content type.
+pub fn boundary(content_type: &str) -> Result<String, MultipartError> {
+    let mut parts = content_type.split(';');
+    let media_type = parts.next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("multipart/related") {
+        return Err(MultipartError::NoBoundary(content_type.to_string()));
+    }
+    for parameter in parts {
+        if let Some((name, value)) = parameter.split_once('=') {
+            if name.trim().eq_ignore_ascii_case("boundary") {
+                let value = value.trim().trim_matches('"');
+                if !value.is_empty() {
+                    return Ok(value.to_string());
+                }
+            }
+        }
+    }
+    Err(MultipartError::NoBoundary(content_type.to_string()))
+}
+
+/// The bodies of the parts, in order.
+pub fn parts<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>, MultipartError> {
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while let Some(found) = find(&body[at..], delimiter) {
+        let position = at + found;
+        // A delimiter starts the body or follows a line break.
+        if position == 0 || body[..position].ends_with(b"\n") {
+            starts.push(position);
+        }
+        at = position + delimiter.len();
+    }
+    let mut parts = Vec::new();
+    for (n, window) in starts.windows(2).enumerate() {
+        let part = &body[window[0] + delimiter.len()..window[1]];
+        let part = part
+            .strip_prefix(b"\r\n")
+            .or_else(|| part.strip_prefix(b"\n"))
+            .unwrap_or(part);
+        // No headers at all: the blank line follows the delimiter line at once.
+        let (header_end, separator) = if part.starts_with(b"\r\n") {
+            (0, 2)
+        } else if part.starts_with(b"\n") {
+            (0, 1)
+        } else {
+            match (find(part, b"\r\n\r\n"), find(part, b"\n\n")) {
+                (Some(crlf), Some(lf)) if lf < crlf => (lf, 2),
+                (Some(crlf), _) => (crlf, 4),
+                (None, Some(lf)) => (lf, 2),
+                (None, None) => return Err(MultipartError::NoHeaderEnd(n + 1)),
+            }
+        };
+        let content = &part[header_end + separator..];
+        // The line break before the next delimiter belongs to the delimiter.
+        let content = content
+            .strip_suffix(b"\r\n")
+            .or_else(|| content.strip_suffix(b"\n"))
+            .unwrap_or(content);
+        parts.push(content);
+    }
+    if parts.is_empty() {
+        return Err(MultipartError::NoParts(boundary.to_string()));
+    }
+    Ok(parts)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_boundary_of_a_wado_rs_content_type() {
+        assert_eq!(
+            boundary("multipart/related; type=\"application/dicom\"; boundary=abc-123").unwrap(),
+            "abc-123"
+        );
+        assert_eq!(
+            boundary("Multipart/Related;boundary=\"q u\";type=application/dicom").unwrap(),
+            "q u"
+        );
+        assert!(boundary("application/dicom").is_err());
+        assert!(boundary("multipart/related; type=x").is_err());
+    }
+
+    #[test]
+    fn two_parts_with_binary_content_that_contains_line_breaks() {
+        let body = b"--B\r\nContent-Type: application/dicom\r\n\r\nDICM\r\n\x00\x01\r\n--B\r\nContent-Type: application/dicom\r\nContent-Length: 3\r\n\r\nxyz\r\n--B--\r\n";
+        let parts = parts(body, "B").unwrap();
+        assert_eq!(parts, vec![&b"DICM\r\n\x00\x01"[..], &b"xyz"[..]]);
+    }
+
+    #[test]
+    fn a_delimiter_inside_content_that_does_not_start_a_line_is_content() {
+        let body = b"--B\r\n\r\nab--Bcd\r\n--B--";
+        assert_eq!(parts(body, "B").unwrap(), vec![&b"ab--Bcd"[..]]);
+    }
+
+    #[test]
+    fn bodies_without_parts_or_headers_are_errors() {
+        assert_eq!(
+            parts(b"nothing here", "B"),
+            Err(MultipartError::NoParts("B".into()))
+        );
+        assert_eq!(
+            parts(b"--B\r\nno blank line\r\n--B--", "B").unwrap_err(),
+            MultipartError::NoHeaderEnd(1)
+        );
+    }
+}
