@@ -6,17 +6,13 @@
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use oncoread_pipeline::assemble::LesionRoles;
-use oncoread_pipeline::dicomweb::{Auth, SyncOptions};
 use oncoread_pipeline::extract::{extract, ExtractOptions};
 use oncoread_pipeline::index::{default_index_path, Index};
 use oncoread_pipeline::scan::ScanOptions;
+use oncoread_pipeline::settings::{dicomweb_options, Input};
 use std::path::PathBuf;
 
 use crate::output::write_atomically;
-
-/// The environment variables of DICOMweb credentials: `{prefix}_USER` and
-/// `{prefix}_PASSWORD`, or `{prefix}_TOKEN`.
-pub const DICOMWEB_ENV: &str = "ONCOREAD_DICOMWEB";
 
 /// One line on what a DICOMweb fetch did.
 pub fn describe_dicomweb(web: &oncoread_pipeline::dicomweb::SyncSummary) -> String {
@@ -65,16 +61,14 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
         }
         None => LesionRoles::default(),
     };
+    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::from_argument(p)).collect();
     let mut index = Index::open(&args.index)?;
     let options = ExtractOptions {
         scan: ScanOptions {
             threads: args.threads.map(usize::from),
             progress: None,
         },
-        dicomweb: SyncOptions {
-            auth: Auth::from_env(DICOMWEB_ENV)?,
-            ..SyncOptions::default()
-        },
+        dicomweb: dicomweb_options(&inputs)?,
         roles,
     };
     let (timeline, summary) = extract(&args.paths, &mut index, &options).context("extract")?;

@@ -11,11 +11,10 @@ use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::timeline::Timeline;
 use oncoread_criteria::{assess_timeline, parse_criteria_list, Criterion};
 use oncoread_pipeline::assemble::LesionRoles;
-use oncoread_pipeline::dicomweb::{Auth, SyncOptions};
 use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
-use oncoread_pipeline::settings::{Input, PipelineSettings};
+use oncoread_pipeline::settings::{dicomweb_options, Input, PipelineSettings};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -24,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use crate::assess::{apply_overrides, hex_sha256};
 use crate::clock::utc_now;
-use crate::extract::{describe_dicomweb, DICOMWEB_ENV};
+use crate::extract::describe_dicomweb;
 use crate::output::write_atomically;
 use crate::progress::Progress;
 use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
@@ -111,10 +110,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             threads: settings.threads,
             progress: Some(scan_progress),
         },
-        dicomweb: SyncOptions {
-            auth: Auth::from_env(DICOMWEB_ENV)?,
-            ..SyncOptions::default()
-        },
+        dicomweb: dicomweb_options(&settings.inputs)?,
         roles,
     };
     let extracted = extract(&roots, &mut index, &options);
@@ -260,7 +256,11 @@ fn run_record(
     let config = json!({
         "inputs": settings.inputs.iter().map(|input| match input {
             Input::Folder(path) => json!({"path": path.display().to_string()}),
-            Input::DicomWeb(url) => json!({"dicomweb": url}),
+            Input::DicomWeb(web) => json!({
+                "dicomweb": web.url,
+                "auth_env": web.auth_env,
+                "study_dates": web.study_dates,
+            }),
         }).collect::<Vec<_>>(),
         "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
         "criteria_config": assessment.config,

@@ -6,6 +6,7 @@
 //! read or used, and every assembly decision to review; at file level
 //! `files seen = instances indexed + file problems` holds exactly.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use oncoread_criteria::timeline::{Problem, Timeline};
@@ -24,8 +25,9 @@ use crate::walk::normalise_root;
 #[derive(Debug, Clone, Default)]
 pub struct ExtractOptions {
     pub scan: ScanOptions,
-    /// How `dicomweb:URL` roots are fetched.
-    pub dicomweb: SyncOptions,
+    /// How each `dicomweb:URL` root is fetched (by root; a root not listed is fetched
+    /// with the defaults and no credentials).
+    pub dicomweb: BTreeMap<String, SyncOptions>,
     /// Roles assigned by hand (`lesions.csv`), used when the reports carry none.
     pub roles: LesionRoles,
 }
@@ -80,7 +82,8 @@ pub fn extract(
     let mut dicomweb: Option<SyncSummary> = None;
     for root in web_roots {
         let root = root.to_str().unwrap_or_default();
-        let fetched = sync(root, index, &options.dicomweb)?;
+        let sync_options = options.dicomweb.get(root).cloned().unwrap_or_default();
+        let fetched = sync(root, index, &sync_options)?;
         match dicomweb.as_mut() {
             None => dicomweb = Some(fetched),
             Some(total) => total.add(fetched),

@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 
 use oncoread_criteria::Config;
 
+use crate::dicomweb::{Auth, ClientOptions, DicomWebError, SyncOptions};
+use std::time::Duration;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{file}: cannot read: {cause}")]
@@ -45,9 +48,73 @@ pub enum SettingsError {
 pub enum Input {
     /// A folder or a file, read recursively.
     Folder(PathBuf),
-    /// A DICOMweb service (its base URL, e.g. `http://127.0.0.1:8042/dicom-web`).
-    DicomWeb(String),
+    /// A DICOMweb service.
+    DicomWeb(DicomWebInput),
 }
+
+/// A DICOMweb input: the service and how politely to ask it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DicomWebInput {
+    /// The service's base URL, e.g. `http://127.0.0.1:8042/dicom-web`.
+    pub url: String,
+    /// The prefix of the credential variables: `{auth_env}_USER` and `{auth_env}_PASSWORD`
+    /// (HTTP basic) or `{auth_env}_TOKEN` (bearer). Credentials never go in the file.
+    pub auth_env: String,
+    /// Studies fetched at once.
+    pub concurrency: usize,
+    /// Seconds one request may take.
+    pub timeout_s: u64,
+    /// Further attempts after a failure that may pass.
+    pub retries: u32,
+    /// A QIDO StudyDate range (`YYYYMMDD-YYYYMMDD`, either end open), if any.
+    pub study_dates: Option<String>,
+}
+
+impl DicomWebInput {
+    pub fn new(url: &str) -> DicomWebInput {
+        let defaults = SyncOptions::default();
+        DicomWebInput {
+            url: url.to_string(),
+            auth_env: DEFAULT_AUTH_ENV.to_string(),
+            concurrency: defaults.concurrency,
+            timeout_s: defaults.client.timeout.as_secs(),
+            retries: defaults.client.retries,
+            study_dates: None,
+        }
+    }
+
+    /// The fetch options, with the credentials read from the environment now.
+    pub fn sync_options(&self) -> Result<SyncOptions, DicomWebError> {
+        let defaults = SyncOptions::default();
+        Ok(SyncOptions {
+            auth: Auth::from_env(&self.auth_env)?,
+            client: ClientOptions {
+                timeout: Duration::from_secs(self.timeout_s),
+                retries: self.retries,
+                ..defaults.client
+            },
+            concurrency: self.concurrency,
+            study_dates: self.study_dates.clone(),
+        })
+    }
+}
+
+/// The fetch options of every DICOMweb input, by root (what `ExtractOptions` takes);
+/// credentials are read from the environment now.
+pub fn dicomweb_options(
+    inputs: &[Input],
+) -> Result<std::collections::BTreeMap<String, SyncOptions>, DicomWebError> {
+    let mut options = std::collections::BTreeMap::new();
+    for input in inputs {
+        if let Input::DicomWeb(web) = input {
+            options.insert(input.root().display().to_string(), web.sync_options()?);
+        }
+    }
+    Ok(options)
+}
+
+/// The credential variables' prefix when the configuration names none.
+pub const DEFAULT_AUTH_ENV: &str = "ONCOREAD_DICOMWEB";
 
 impl Input {
     /// From the command line: `dicomweb:URL` or a path.
@@ -56,7 +123,7 @@ impl Input {
             .to_str()
             .and_then(|a| a.strip_prefix(crate::dicomweb::SCHEME))
         {
-            Some(url) => Input::DicomWeb(url.to_string()),
+            Some(url) => Input::DicomWeb(DicomWebInput::new(url)),
             None => Input::Folder(argument.to_path_buf()),
         }
     }
@@ -65,7 +132,9 @@ impl Input {
     pub fn root(&self) -> PathBuf {
         match self {
             Input::Folder(path) => path.clone(),
-            Input::DicomWeb(url) => PathBuf::from(format!("{}{url}", crate::dicomweb::SCHEME)),
+            Input::DicomWeb(web) => {
+                PathBuf::from(format!("{}{}", crate::dicomweb::SCHEME, web.url))
+            }
         }
     }
 }
@@ -140,24 +209,22 @@ impl PipelineSettings {
                     };
                     let path = take_string(&mut source, "path", &key, file)?;
                     let url = take_string(&mut source, "dicomweb", &key, file)?;
-                    reject_unknown(&source, &key, file)?;
-                    inputs.push(match (path, url) {
+                    let input = match (path, url) {
                         (Some(path), None) => Input::Folder(resolve(&path)),
-                        (None, Some(url)) if url.starts_with("http://") => Input::DicomWeb(url),
                         (None, Some(url)) => {
-                            return Err(key_error(
-                                &format!("{key}.dicomweb"),
-                                format!("{url:?}: expected an http:// URL (no TLS in this build)"),
-                            ))
+                            Input::DicomWeb(dicomweb_input(&url, &mut source, &key, file)?)
                         }
                         _ => {
+                            reject_unknown(&source, &key, file)?;
                             return Err(key_error(
                                 &key,
                                 "needs either `path` (a folder) or `dicomweb` (a service URL)"
                                     .into(),
                             ))
                         }
-                    });
+                    };
+                    reject_unknown(&source, &key, file)?;
+                    inputs.push(input);
                 }
             }
             Some(other) => {
@@ -242,6 +309,81 @@ impl PipelineSettings {
             criteria,
         })
     }
+}
+
+/// The keys of a DICOMweb `[[input]]` besides its URL.
+fn dicomweb_input(
+    url: &str,
+    source: &mut toml::Table,
+    key: &str,
+    file: &str,
+) -> Result<DicomWebInput, SettingsError> {
+    let key_error = |name: &str, message: String| SettingsError::Key {
+        file: file.to_string(),
+        key: dotted(key, name),
+        message,
+    };
+    if !url.starts_with("http://") {
+        return Err(key_error(
+            "dicomweb",
+            format!("{url:?}: expected an http:// URL (this build has no TLS; put a TLS proxy on loopback in front of an https service)"),
+        ));
+    }
+    let mut input = DicomWebInput::new(url);
+    if let Some(prefix) = take_string(source, "auth_env", key, file)? {
+        if !prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(key_error(
+                "auth_env",
+                format!("{prefix:?} is not a variable name prefix"),
+            ));
+        }
+        input.auth_env = prefix;
+    }
+    let bounded = |name: &str, value: Option<i64>, max: i64| match value {
+        None => Ok(None),
+        Some(n) if (1..=max).contains(&n) => Ok(Some(n)),
+        Some(n) => Err(key_error(name, format!("expected 1 to {max}, found {n}"))),
+    };
+    if let Some(n) = bounded(
+        "concurrency",
+        take_integer(source, "concurrency", key, file)?,
+        64,
+    )? {
+        input.concurrency = n as usize;
+    }
+    if let Some(n) = bounded(
+        "timeout_s",
+        take_integer(source, "timeout_s", key, file)?,
+        3600,
+    )? {
+        input.timeout_s = n as u64;
+    }
+    match take_integer(source, "retries", key, file)? {
+        None => {}
+        Some(n) if (0..=10).contains(&n) => input.retries = n as u32,
+        Some(n) => return Err(key_error("retries", format!("expected 0 to 10, found {n}"))),
+    }
+    if let Some(range) = take_string(source, "study_dates", key, file)? {
+        let valid_end =
+            |d: &str| d.is_empty() || (d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()));
+        let valid = match range.split_once('-') {
+            Some((from, to)) => {
+                valid_end(from) && valid_end(to) && !(from.is_empty() && to.is_empty())
+            }
+            None => range.len() == 8 && valid_end(&range),
+        };
+        if !valid {
+            return Err(key_error(
+                "study_dates",
+                format!("{range:?}: expected YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD"),
+            ));
+        }
+        input.study_dates = Some(range);
+    }
+    Ok(input)
 }
 
 /// Reads a criteria config file for `oncoread assess --config`: a `pipeline.toml` (its
@@ -433,6 +575,11 @@ mod tests {
             path = "fixtures/sample"
             [[input]]
             path = "/archive/trial"
+            [[input]]
+            dicomweb = "http://127.0.0.1:8042/dicom-web"
+            auth_env = "PACS_A"
+            concurrency = 2
+            study_dates = "20240101-"
             [run]
             threads = 2
             lesions = "roles.csv"
@@ -451,6 +598,14 @@ mod tests {
             vec![
                 Input::Folder(PathBuf::from("conf/fixtures/sample")),
                 Input::Folder(PathBuf::from("/archive/trial")),
+                Input::DicomWeb(DicomWebInput {
+                    url: "http://127.0.0.1:8042/dicom-web".into(),
+                    auth_env: "PACS_A".into(),
+                    concurrency: 2,
+                    timeout_s: 60,
+                    retries: 3,
+                    study_dates: Some("20240101-".into()),
+                }),
             ]
         );
         assert_eq!(s.threads, Some(2));
@@ -493,6 +648,18 @@ mod tests {
                 "input[0]: needs either",
             ),
             ("[[input]]\ndicomweb = \"https://x\"", "no TLS"),
+            (
+                "[[input]]\ndicomweb = \"http://x\"\nconcurrency = 0",
+                "input[0].concurrency: expected 1 to 64",
+            ),
+            (
+                "[[input]]\ndicomweb = \"http://x\"\nstudy_dates = \"2024\"",
+                "input[0].study_dates",
+            ),
+            (
+                "[[input]]\ndicomweb = \"http://x\"\nauth_env = \"A-B\"",
+                "input[0].auth_env",
+            ),
             (
                 "[run]\nthreads = \"two\"",
                 "run.threads: expected an integer, found string",

@@ -27,6 +27,8 @@ pub struct SyncOptions {
     pub client: ClientOptions,
     /// Studies fetched at once (a polite default: PACS serve clinics too).
     pub concurrency: usize,
+    /// Only studies in this QIDO StudyDate range (`YYYYMMDD-YYYYMMDD`, either end open).
+    pub study_dates: Option<String>,
 }
 
 impl Default for SyncOptions {
@@ -35,6 +37,7 @@ impl Default for SyncOptions {
             auth: Auth::None,
             client: ClientOptions::default(),
             concurrency: 4,
+            study_dates: None,
         }
     }
 }
@@ -122,7 +125,7 @@ pub fn sync(
         cause,
     })?;
 
-    let studies = list_studies(&client)?;
+    let studies = list_studies(&client, options.study_dates.as_deref())?;
     let synced = index.synced_studies(&source)?;
     let to_fetch: Vec<StudyEntry> = studies
         .iter()
@@ -217,12 +220,18 @@ fn write_study(
     Ok(())
 }
 
-fn list_studies(client: &Client) -> Result<Vec<StudyEntry>, DicomWebError> {
+fn list_studies(
+    client: &Client,
+    study_dates: Option<&str>,
+) -> Result<Vec<StudyEntry>, DicomWebError> {
     let mut studies = Vec::new();
     let mut offset = 0;
+    let date_filter = study_dates
+        .map(|range| format!("&StudyDate={range}"))
+        .unwrap_or_default();
     loop {
         let page = client.get_json(&format!(
-            "studies?includefield={STUDY_RELATED_INSTANCES}&limit={PAGE}&offset={offset}"
+            "studies?includefield={STUDY_RELATED_INSTANCES}{date_filter}&limit={PAGE}&offset={offset}"
         ))?;
         let count = page.len();
         for study in &page {
