@@ -9,6 +9,7 @@ mod assess;
 mod extract;
 mod json_layout;
 mod output;
+mod report;
 mod scan;
 mod stream;
 
@@ -41,6 +42,8 @@ enum Command {
     /// Turn a DICOM archive (SR TID 1500 measurement reports and the images they measure)
     /// into a lesion timeline (oncoread.timeline/1).
     Extract(extract::ExtractArgs),
+    /// Write the reports of an assessment: CSV tables, an HTML page with plots, the JSON.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Assess(args) => assess::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Extract(args) => extract::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
