@@ -490,6 +490,8 @@ fn chromium_renders_the_page_without_console_errors() {
     assert_eq!(dom.matches("<tr class=\"subject-row\">").count(), 4);
     assert_eq!(dom.matches("<figcaption>").count(), 6);
     assert_eq!(dom.matches("<section class=\"subject\"").count(), 4);
+    // The browser profiles are tens of megabytes: do not leave them behind.
+    let _ = std::fs::remove_dir_all(&work);
 }
 
 #[test]

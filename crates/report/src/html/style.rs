@@ -22,7 +22,7 @@ svg.plot{max-width:100%;height:auto;font-size:11px;background:#fff}
 svg .grid{stroke:#e5e5e5}svg .domain{stroke:#333}svg .zero{stroke:#333}
 svg .reference{stroke:#333;stroke-dasharray:5 4}svg .reference-label{fill:#333}
 svg .axis-title{font-size:12px}svg .tick{fill:#333}
-svg .bar,svg .lane,svg .swatch,svg .point{fill:var(--c)}
+svg .bar,svg .lane,svg .swatch,svg .point{fill:var(--c)}svg .bar,svg .lane{shape-rendering:crispEdges}
 svg .line{fill:none;stroke:var(--c);stroke-width:1.5;stroke-linejoin:round;opacity:.85}
 svg .mark-response{fill:#000}svg .mark-progression{fill:#a00;stroke:#fff;stroke-width:.5}
 svg .mark-unconfirmed{fill:#fff;stroke:#000;stroke-width:1.2}
