@@ -307,20 +307,20 @@ impl Svg {
         self.close_group()
     }
 
-    /// A one-row legend of swatches (`class` gives each its colour) starting at (x, y).
+    /// A one-row legend starting at (x, y): each item a swatch coloured by its `class`
+    /// and a label; an empty class means a label alone (e.g. a mark named by its glyph).
     pub fn legend(&mut self, (x, y): (f64, f64), items: &[(&str, &str)]) -> fmt::Result {
         self.open_group("legend")?;
         let mut at = x;
         for (label, class) in items {
-            self.rect(
-                (at, y - 9.0),
-                (10.0, 10.0),
-                &format!("swatch {class}"),
-                None,
-            )?;
-            self.text((at + 14.0, y), Anchor::Start, "legend-label", label)?;
+            if !class.is_empty() {
+                let swatch = format!("swatch {class}");
+                self.rect((at, y - 9.0), (10.0, 10.0), &swatch, None)?;
+                at += 14.0;
+            }
+            self.text((at, y), Anchor::Start, "legend-label", label)?;
             // Legend labels are short: about 6.5 px per character at the legend's size.
-            at += 28.0 + 6.5 * label.chars().count() as f64;
+            at += 14.0 + 6.5 * label.chars().count() as f64;
         }
         self.close_group()
     }

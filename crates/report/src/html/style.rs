@@ -24,10 +24,9 @@ svg .reference{stroke:#333;stroke-dasharray:5 4}svg .reference-label{fill:#333}
 svg .axis-title{font-size:12px}svg .tick{fill:#333}
 svg .bar,svg .lane,svg .swatch,svg .point{fill:var(--c)}svg .bar,svg .lane{shape-rendering:crispEdges}
 svg .line{fill:none;stroke:var(--c);stroke-width:1.5;stroke-linejoin:round;opacity:.85}
+svg.dense .line{stroke-width:.7;opacity:.45}
 svg .mark-response{fill:#000}svg .mark-progression{fill:#a00;stroke:#fff;stroke-width:.5}
 svg .mark-unconfirmed{fill:#fff;stroke:#000;stroke-width:1.2}
-svg .swatch.mark-response,svg .swatch.mark-progression,svg .swatch.mark-unconfirmed{stroke:#000}
-svg .swatch.mark-response{fill:#000}svg .swatch.mark-progression{fill:#a00}
 ul.rules{margin:0;padding-left:16px}ul.rules code{font-size:12px;color:#444}
 section.subject{border-top:1px solid #ddd}details>summary{cursor:pointer;color:#0645ad}
 .trail td:nth-child(2),.trail td:nth-child(n+7):nth-child(-n+10){text-align:right;white-space:nowrap}

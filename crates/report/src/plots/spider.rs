@@ -40,7 +40,13 @@ pub fn draw(assessment: &Assessment, criterion: Criterion) -> Result<Spider, fmt
     let id = plot_id("spider", criterion);
     let mut svg = Svg::new(
         &id,
-        "spider",
+        // Hundreds of lines: thinner and lighter (the style sheet's `dense`), so the
+        // bundle's shape shows instead of a solid block.
+        if series.len() > MAX_MARKED_LINES {
+            "spider dense"
+        } else {
+            "spider"
+        },
         (WIDTH, TOP + PLOT_HEIGHT + BOTTOM),
         &format!(
             "Spider plot, {}: change from baseline of the target sum over time",

@@ -64,18 +64,21 @@ pub fn draw(assessment: &Assessment, criterion: Criterion) -> Result<Swimmer, fm
     )?;
     let mut legend = class_legend(lanes.iter().map(|(_, lane)| lane.best_class()));
     legend.extend([
-        ("first response \u{25b2}", "mark-response"),
-        ("unconfirmed progression \u{25cb}", "mark-unconfirmed"),
-        ("progression \u{25c6}", "mark-progression"),
+        // Marks are named by their glyph; no swatch (an empty class).
+        ("\u{25b2} first response", ""),
+        ("\u{25cb} unconfirmed progression", ""),
+        ("\u{25c6} progression", ""),
     ]);
     svg.legend((LEFT, 20.0), &legend)?;
 
-    let mark = step.min(12.0) / 2.0;
+    // Marks stay visible on thin lanes (they may overlap the neighbours a little).
+    let mark = (step.min(12.0) / 2.0).max(2.5);
     svg.open_group("lanes")?;
     for (i, (days, lane)) in lanes.iter().enumerate() {
         let top = TOP + i as f64 * step;
         let middle = top + step / 2.0;
-        let bar_height = step * if step > 4.0 { 0.6 } else { 0.9 };
+        // A gap between lanes, however thin, keeps neighbours apart.
+        let bar_height = step * if step > 4.0 { 0.6 } else { 0.75 };
         svg.rect(
             (left, middle - bar_height / 2.0),
             (x.map(*days as f64) - left, bar_height),
