@@ -92,9 +92,10 @@ fn write_plots(out: &mut String, assessment: &Assessment) -> Result<(), ReportEr
         let plot = waterfall::draw(assessment, criterion)?;
         writeln!(
             out,
-            "<figure>{}<figcaption>{}: best (lowest) percent change of the target sum from \
+            "<h3>{}</h3><figure>{}<figcaption>{}: best (lowest) percent change of the target sum from \
              baseline, one bar per subject with a measured change ({} bars), coloured by best \
              overall response; dashed lines at \u{2212}30 % and +20 %.</figcaption></figure>",
+            esc(criterion.name()),
             plot.svg,
             esc(criterion.name()),
             plot.bars
@@ -107,8 +108,9 @@ fn write_plots(out: &mut String, assessment: &Assessment) -> Result<(), ReportEr
         let plot = spider::draw(assessment, criterion)?;
         writeln!(
             out,
-            "<figure>{}<figcaption>{}: percent change of the target sum from baseline by day, \
+            "<h3>{}</h3><figure>{}<figcaption>{}: percent change of the target sum from baseline by day, \
              one line per subject ({} lines), coloured by best overall response.</figcaption></figure>",
+            esc(criterion.name()),
             plot.svg,
             esc(criterion.name()),
             plot.lines
@@ -119,9 +121,10 @@ fn write_plots(out: &mut String, assessment: &Assessment) -> Result<(), ReportEr
         let plot = swimmer::draw(assessment, criterion)?;
         writeln!(
             out,
-            "<figure>{}<figcaption>{}: days from baseline to the last assessment, one lane per \
+            "<h3>{}</h3><figure>{}<figcaption>{}: days from baseline to the last assessment, one lane per \
              subject ({} lanes), coloured by best overall response; \u{25b2} first response, \
              \u{25cb} progression awaiting confirmation, \u{25c6} progression.</figcaption></figure>",
+            esc(criterion.name()),
             plot.svg,
             esc(criterion.name()),
             plot.lanes
