@@ -11,6 +11,7 @@ mod extract;
 mod json_layout;
 mod output;
 mod progress;
+mod report;
 mod run;
 mod scan;
 mod stream;
@@ -48,6 +49,8 @@ enum Command {
     /// Turn a DICOM archive (SR TID 1500 measurement reports and the images they measure)
     /// into a lesion timeline (oncoread.timeline/1).
     Extract(extract::ExtractArgs),
+    /// Write the reports of an assessment: CSV tables, an HTML page with plots, the JSON.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Assess(args) => assess::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Extract(args) => extract::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,153 @@
+//! Reports of an assessment: the assessment itself as JSON, CSV tables (timepoints,
+//! subjects, lesions, problems) and one self-contained HTML page with SVG plots
+//! (waterfall, spider, swimmer), per-subject lesion tables and the why-trail.
+//!
+//! Everything is rendered in memory and each file is written atomically (temporary sibling,
+//! then rename). The output holds no timestamp unless [`ReportOptions::generated_at`] is
+//! given, so the same input always gives the same bytes.
+
+mod atomic;
+mod csv;
+mod escape;
+mod html;
+mod plots;
+mod response_class;
+mod subjects;
+mod summary;
+mod svg;
+mod text;
+
+use oncoread_criteria::assessment::Assessment;
+use oncoread_criteria::timeline::{Problem, Timeline};
+use std::path::{Path, PathBuf};
+
+pub use response_class::ResponseClass;
+
+/// One kind of report output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// `timepoints.csv`, `subjects.csv`, `problems.csv`, and `lesions.csv` when a timeline
+    /// is given.
+    Csv,
+    /// `report.html`.
+    Html,
+    /// `assessment.json` (indented).
+    Json,
+}
+
+impl Format {
+    /// Every format, in the order the files are written: what `--format` defaults to.
+    pub const ALL: [Format; 3] = [Format::Csv, Format::Html, Format::Json];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Html => "html",
+            Format::Json => "json",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Parses a comma-separated list such as `csv,html` (duplicates collapse; the files are
+    /// written in [`Format::ALL`] order whatever the list's order).
+    pub fn parse_list(list: &str) -> Result<Vec<Format>, ReportError> {
+        let mut formats = Vec::new();
+        for name in list.split(',').map(str::trim) {
+            let format = Format::from_name(name).ok_or_else(|| ReportError::UnknownFormat {
+                name: name.to_string(),
+            })?;
+            formats.push(format);
+        }
+        formats.sort();
+        formats.dedup();
+        Ok(formats)
+    }
+}
+
+/// What the caller adds to the report besides the assessment and the timeline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportOptions {
+    /// Shown as "generated at" in the HTML page. `None` (the default) keeps every output
+    /// free of timestamps; `oncoread run --reproducible` pins it.
+    pub generated_at: Option<String>,
+    /// Problems from earlier stages to list (e.g. the scan problems of `oncoread run`).
+    /// The timeline's `problems` and each subject's `problems` are listed anyway: do not
+    /// repeat them here.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("unknown report format `{name}` (expected a comma-separated list of csv, html, json)")]
+    UnknownFormat { name: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("serialising the assessment: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("rendering the report text failed")]
+    Render(#[from] std::fmt::Error),
+}
+
+/// Writes the chosen `formats` into `out_dir` (created if missing) and returns the paths
+/// written, in order. `timeline` adds the lesion measurements (lesions.csv, the per-subject
+/// lesion tables) and the timeline's problems.
+pub fn write_reports(
+    assessment: &Assessment,
+    timeline: Option<&Timeline>,
+    out_dir: &Path,
+    formats: &[Format],
+    options: &ReportOptions,
+) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let mut sorted = formats.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut written = Vec::new();
+    for format in sorted {
+        for (file_name, bytes) in render(format, assessment, timeline, options)? {
+            let path = out_dir.join(file_name);
+            atomic::write_file(&path, bytes.as_bytes())?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// The files of one format, as (file name, content) pairs.
+pub fn render(
+    format: Format,
+    assessment: &Assessment,
+    timeline: Option<&Timeline>,
+    options: &ReportOptions,
+) -> Result<Vec<(&'static str, String)>, ReportError> {
+    let mut files = Vec::new();
+    match format {
+        Format::Csv => {
+            files.push(("timepoints.csv", csv::timepoints(assessment)?));
+            files.push(("subjects.csv", csv::subjects(assessment)?));
+            if let Some(timeline) = timeline {
+                files.push(("lesions.csv", csv::lesions(timeline, assessment)?));
+            }
+            files.push((
+                "problems.csv",
+                csv::problems(assessment, timeline, options)?,
+            ));
+        }
+        Format::Html => files.push(("report.html", html::page(assessment, timeline, options)?)),
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(assessment)?;
+            json.push('\n');
+            files.push(("assessment.json", json));
+        }
+    }
+    Ok(files)
+}
