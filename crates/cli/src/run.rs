@@ -15,6 +15,7 @@ use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
 use oncoread_pipeline::settings::{dicomweb_options, Input, PipelineSettings};
+use oncoread_report::{write_reports, Format, ReportOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -224,12 +225,26 @@ fn write_outputs(
     let config_json = serde_json::to_vec(&assessment.config).context("serialising the config")?;
     assessment.generator.config_sha256 = Some(hex_sha256(&config_json));
 
+    let formats = settings
+        .formats
+        .iter()
+        .map(|name| Format::from_name(name).ok_or_else(|| anyhow!("unknown format {name}")))
+        .collect::<Result<Vec<_>>>()?;
+    let options = ReportOptions {
+        generated_at: (!settings.reproducible).then(utc_now),
+        problems: Vec::new(), // the timeline's problems are listed from the timeline itself
+    };
     let mut written = vec![timeline_path];
-    if settings.formats.iter().any(|f| f == "json") {
-        let path = settings.out.join("assessment.json");
-        write_bytes(&path, &pretty_json(assessment)?)?;
-        written.push(path);
-    }
+    written.extend(
+        write_reports(
+            assessment,
+            Some(timeline),
+            &settings.out,
+            &formats,
+            &options,
+        )
+        .context("writing the reports")?,
+    );
     Ok(written)
 }
 

@@ -220,7 +220,7 @@ impl PipelineSettings {
                                 &key,
                                 "needs either `path` (a folder) or `dicomweb` (a service URL)"
                                     .into(),
-                            ))
+                            ));
                         }
                     };
                     reject_unknown(&source, &key, file)?;
