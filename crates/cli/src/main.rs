@@ -11,6 +11,7 @@ mod json_layout;
 mod output;
 mod scan;
 mod stream;
+mod synth;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     /// Turn a DICOM archive (SR TID 1500 measurement reports and the images they measure)
     /// into a lesion timeline (oncoread.timeline/1).
     Extract(extract::ExtractArgs),
+    /// Write a synthetic trial (CT series with pixel data + TID 1500 SRs per visit) and
+    /// the timeline it encodes (truth.timeline.json).
+    Synth(synth::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Assess(args) => assess::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Extract(args) => extract::run(args),
+        Command::Synth(args) => synth::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,7 +5,9 @@
 //! - [`sr`]: reading SR documents, recognising TID 1500 and extracting its measurement
 //!   groups with units, codes and geometry as recorded.
 //! - [`geometry`]: SCOORD / SCOORD3D lengths in millimetres.
+//! - [`write`]: a lean Explicit VR Little Endian Part 10 writer (synthetic trials).
 
 pub mod geometry;
 pub mod header;
 pub mod sr;
+pub mod write;
