@@ -474,3 +474,58 @@ fn pydicom_reads_the_sample_as_synth_wrote_it() {
     assert!(counts["lines"].as_u64().unwrap() > 100, "{counts}");
     assert!(counts["lesion_pixels"].as_u64().unwrap() > 20, "{counts}");
 }
+
+/// The sample, extracted and assessed, shows what each trajectory was built to show.
+#[test]
+fn the_sample_assesses_to_the_trajectories_it_was_built_to_show() {
+    let dir = temp_dir("synth-assess");
+    extract(&repo().join("fixtures/sample"), &dir);
+    let assessment_path = dir.join("assessment.json");
+    let output = oncoread(&[
+        "assess",
+        dir.join("timeline.json").to_str().unwrap(),
+        "-o",
+        assessment_path.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let assessment: Value =
+        serde_json::from_slice(&std::fs::read(&assessment_path).unwrap()).unwrap();
+    let recist = |subject: &Value| -> (Vec<String>, String) {
+        let criterion = subject["assessments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["criterion"] == "recist1.1")
+            .unwrap();
+        let rows = criterion["timepoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["overall"].as_str().unwrap().to_string())
+            .collect();
+        (
+            rows,
+            criterion["best_overall_response"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    for subject in assessment["subjects"].as_array().unwrap() {
+        let (rows, best) = recist(subject);
+        let flags = subject["flags"].to_string();
+        match subject["subject_id"].as_str().unwrap() {
+            "SUBJ-001" => assert_eq!(best, "PR", "responder: {rows:?}"),
+            "SUBJ-002" => {
+                assert_eq!(rows[1], "PD", "pseudo-progressor flares: {rows:?}");
+                assert!(flags.contains("pseudoprogression"), "{flags}");
+            }
+            "SUBJ-003" => assert!(rows.contains(&"PD".to_string()), "progressor: {rows:?}"),
+            "SUBJ-004" => assert_eq!(best, "SD", "stable: {rows:?}"),
+            "SUBJ-005" => assert_eq!(best, "CR", "nodal CR: {rows:?}"),
+            // Non-target progression is not in the SRs (no status row): stable targets.
+            "SUBJ-006" => assert_eq!(best, "SD", "{rows:?}"),
+            other => panic!("unexpected subject {other}"),
+        }
+    }
+}
