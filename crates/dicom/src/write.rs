@@ -121,8 +121,13 @@ pub struct DataSetWriter {
 
 impl DataSetWriter {
     pub fn new() -> Self {
+        DataSetWriter::with_capacity(64 * 1024)
+    }
+
+    /// A writer whose buffer starts with room for `bytes` bytes.
+    pub fn with_capacity(bytes: usize) -> Self {
         DataSetWriter {
-            bytes: Vec::with_capacity(64 * 1024),
+            bytes: Vec::with_capacity(bytes),
             levels: vec![Level::DataSet(None)],
         }
     }
@@ -253,9 +258,10 @@ impl DataSetWriter {
     /// 16-bit words (OW), little endian: Pixel Data of 16-bit images.
     pub fn ow_words(&mut self, tag: Tag, words: &[u16]) -> Result<(), WriteError> {
         self.header(tag, Vr::OW, words.len() * 2)?;
-        self.bytes.reserve(words.len() * 2);
-        for w in words {
-            self.bytes.extend_from_slice(&w.to_le_bytes());
+        let start = self.bytes.len();
+        self.bytes.resize(start + words.len() * 2, 0);
+        for (target, word) in self.bytes[start..].chunks_exact_mut(2).zip(words) {
+            target.copy_from_slice(&word.to_le_bytes());
         }
         Ok(())
     }
@@ -360,14 +366,14 @@ pub fn write_part10(
     if !data_set.is_balanced() {
         return Err(WriteError::Nesting("a sequence or item is still open"));
     }
-    let mut group = DataSetWriter::new();
+    let mut group = DataSetWriter::with_capacity(256);
     group.ob(0x0002_0001, &[0, 1])?;
     group.text(0x0002_0002, Vr::UI, meta.sop_class_uid)?;
     group.text(0x0002_0003, Vr::UI, meta.sop_instance_uid)?;
     group.text(0x0002_0010, Vr::UI, EXPLICIT_VR_LITTLE_ENDIAN)?;
     group.text(0x0002_0012, Vr::UI, meta.implementation_class_uid)?;
     group.text(0x0002_0013, Vr::SH, meta.implementation_version_name)?;
-    let mut length = DataSetWriter::new();
+    let mut length = DataSetWriter::with_capacity(16);
     length.ul(0x0002_0000, group.bytes().len() as u32)?;
 
     out.write_all(&[0u8; 128])?;

@@ -170,19 +170,21 @@ pub fn render_slice(
     pixels.clear();
     pixels.reserve(hu.len());
     let intercept = storage.intercept();
-    // Four noise samples per 64-bit draw keep this loop cheap.
-    let mut bits = 0u64;
-    for (i, value) in hu.iter().enumerate() {
-        if i % 4 == 0 {
-            bits = noise.next_u64();
+    let (lowest, highest) = match storage {
+        PixelStorage::Unsigned => (0, 4095),
+        PixelStorage::Signed => (-1024, 3071),
+    };
+    // One 64-bit draw gives four 16-bit noise samples; each maps to −NOISE_HU..=NOISE_HU
+    // by a multiply-shift (no division in the pixel loop).
+    for chunk in hu.chunks(4) {
+        let mut bits = noise.next_u64();
+        for value in chunk {
+            let n = (((bits & 0xFFFF) as i32 * (2 * NOISE_HU + 1)) >> 16) - NOISE_HU;
+            bits >>= 16;
+            let stored = (i32::from(*value) + n - intercept).clamp(lowest, highest);
+            // Unsigned values fit 12 bits; signed ones are kept as their two's complement.
+            pixels.push(stored as i16 as u16);
         }
-        let n = ((bits >> ((i % 4) * 16)) & 0xFFFF) as i32 % (2 * NOISE_HU + 1) - NOISE_HU;
-        let stored = i32::from(*value) + n - intercept;
-        pixels.push(match storage {
-            PixelStorage::Unsigned => stored.clamp(0, 4095) as u16,
-            // Two's complement bit pattern of the signed value.
-            PixelStorage::Signed => (stored.clamp(-1024, 3071) as i16) as u16,
-        });
     }
 }
 
