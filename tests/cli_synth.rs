@@ -88,6 +88,16 @@ fn assert_round_trip(archive: &Path, work: &Path) -> Value {
         serde_json::from_slice(&std::fs::read(archive.join("truth.timeline.json")).unwrap())
             .unwrap();
     assert_eq!(truth["schema"], "oncoread.timeline/1");
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schemas/timeline.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&truth)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "the truth breaks the schema: {errors:?}");
     let got = without_sources(&extracted["subjects"]);
     let want = without_sources(&truth["subjects"]);
     if got != want {

@@ -5,7 +5,8 @@
 //! Trajectories (one per subject, cycling in this order so that any 6 consecutive subjects
 //! cover them all): responder, pseudo-progressor, true progressor, stable disease, nodal
 //! disease reaching CR (< 10 mm short axis), non-target progression. Every 5th subject
-//! (index 3, 8, …) misses a visit; every 4th (index 1, 5, …) is read by a second reader.
+//! (index 3, 8, …) misses its third visit when there are at least four; every 4th
+//! (index 1, 5, …) is read by a second reader.
 
 use oncoread_criteria::timeline::Role;
 
@@ -273,7 +274,7 @@ impl TrialPlan {
             readers.push(ReaderPlan {
                 name: READERS[(index + 1) % READERS.len()],
                 slot: "reader2",
-                // Inter-reader variability: up to ±2 mm on each axis.
+                // Inter-reader variability: ±8 % of each axis, at most ±2 mm.
                 readings: readings(&lesions, &mut rng, 2.0),
             });
         }
