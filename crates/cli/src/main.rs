@@ -16,6 +16,7 @@ mod run;
 mod scan;
 mod stream;
 mod subject_json;
+mod synth;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -51,6 +52,9 @@ enum Command {
     Extract(extract::ExtractArgs),
     /// Write the reports of an assessment: CSV tables, an HTML page with plots, the JSON.
     Report(report::ReportArgs),
+    /// Write a synthetic trial (CT series with pixel data + TID 1500 SRs per visit) and
+    /// the timeline it encodes (truth.timeline.json).
+    Synth(synth::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Report(args) => report::run(args),
+        Command::Synth(args) => synth::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

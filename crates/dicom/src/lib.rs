@@ -6,8 +6,10 @@
 //!   groups with units, codes and geometry as recorded.
 //! - [`geometry`]: SCOORD / SCOORD3D lengths in millimetres.
 //! - [`dicom_json`]: the same header records from DICOM JSON (DICOMweb metadata).
+//! - [`write`]: a lean Explicit VR Little Endian Part 10 writer (synthetic trials).
 
 pub mod dicom_json;
 pub mod geometry;
 pub mod header;
 pub mod sr;
+pub mod write;
