@@ -131,10 +131,10 @@ impl Series<'_> {
     /// Image Position (Patient) of slice `k`.
     pub fn position(&self, k: usize) -> [f64; 3] {
         let spacing = self.trial.pixel_spacing();
-        let corner = -FIELD_OF_VIEW_MM / 2.0 + spacing / 2.0;
+        let first_pixel_centre = -FIELD_OF_VIEW_MM / 2.0 + spacing / 2.0;
         [
-            corner,
-            corner,
+            first_pixel_centre,
+            first_pixel_centre,
             self.visit.first_slice_z - k as f64 * SLICE_THICKNESS_MM,
         ]
     }
