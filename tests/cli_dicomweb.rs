@@ -224,3 +224,37 @@ fn a_pacs_that_goes_away_fails_the_run_and_the_next_run_completes_it() {
         without_provenance(read_json(&uninterrupted))
     );
 }
+
+#[test]
+fn run_over_dicomweb_gives_the_folder_runs_assessment() {
+    let dir = temp_dir("dicomweb-run");
+    let pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join("fixtures/sample")));
+    let mut assessments = Vec::new();
+    for (name, input) in [
+        ("folder", "fixtures/sample".to_string()),
+        ("pacs", format!("dicomweb:{}", pacs.dicomweb())),
+    ] {
+        let out = dir.join(name);
+        let output = oncoread_with(
+            &[
+                "run",
+                "--reproducible",
+                "--input",
+                &input,
+                "--out",
+                out.to_str().unwrap(),
+                "--index",
+                dir.join(format!("{name}.sqlite")).to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        assessments.push(read_json(&out.join("assessment.json")));
+    }
+    // The timelines differ only in provenance (file paths against URLs), so the
+    // assessments differ only in the hash of the timeline they assessed.
+    assert_eq!(assessments[0]["subjects"], assessments[1]["subjects"]);
+    assert_eq!(assessments[0]["config"], assessments[1]["config"]);
+    assert!(!assessments[0]["subjects"].as_array().unwrap().is_empty());
+}

@@ -116,7 +116,8 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Response bytes received so far.
+    /// Response bytes received so far, as transferred (compressed when the server
+    /// compressed them).
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
@@ -181,23 +182,23 @@ impl Client {
         let mut attempt = 0;
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let mut request = self.agent.get(url).set("Accept", accept);
+            // JSON metadata shrinks twenty-fold or more with gzip; most servers offer it.
+            let mut request = self
+                .agent
+                .get(url)
+                .set("Accept", accept)
+                .set("Accept-Encoding", "gzip");
             if let Some(auth) = &self.auth_header {
                 request = request.set("Authorization", auth);
             }
             let failure = match request.call() {
-                Ok(response) => {
-                    let content_type = response.header("Content-Type").unwrap_or("").to_string();
-                    let mut body = Vec::new();
-                    use std::io::Read;
-                    match response.into_reader().take(MAX_BODY).read_to_end(&mut body) {
-                        Ok(n) => {
-                            self.bytes.fetch_add(n as u64, Ordering::Relaxed);
-                            return Ok((content_type, body));
-                        }
-                        Err(e) => format!("reading the response: {e}"),
+                Ok(response) => match read_body(response) {
+                    Ok((content_type, body, wire_bytes)) => {
+                        self.bytes.fetch_add(wire_bytes, Ordering::Relaxed);
+                        return Ok((content_type, body));
                     }
-                }
+                    Err(e) => format!("reading the response: {e}"),
+                },
                 Err(ureq::Error::Status(status @ (401 | 403), _)) => {
                     return Err(DicomWebError::Auth {
                         url: url.to_string(),
@@ -225,6 +226,30 @@ impl Client {
             attempt += 1;
         }
     }
+}
+
+/// The content type, the body (gunzipped when the server compressed it) and the bytes
+/// that came over the wire.
+fn read_body(response: ureq::Response) -> std::io::Result<(String, Vec<u8>, u64)> {
+    use std::io::Read;
+    let content_type = response.header("Content-Type").unwrap_or("").to_string();
+    let gzipped = response
+        .header("Content-Encoding")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
+    let mut wire = Vec::new();
+    response
+        .into_reader()
+        .take(MAX_BODY)
+        .read_to_end(&mut wire)?;
+    let wire_bytes = wire.len() as u64;
+    if !gzipped {
+        return Ok((content_type, wire, wire_bytes));
+    }
+    let mut body = Vec::new();
+    flate2::read::GzDecoder::new(wire.as_slice())
+        .take(MAX_BODY)
+        .read_to_end(&mut body)?;
+    Ok((content_type, body, wire_bytes))
 }
 
 /// Standard base64 (RFC 4648) with padding, for the basic-auth header.
