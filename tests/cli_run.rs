@@ -92,10 +92,18 @@ fn the_run_record_counts_every_file_and_names_its_inputs() {
     );
     let truth = read_json(&repo().join("fixtures/sample/truth.timeline.json"));
     let truth_subjects = truth["subjects"].as_array().unwrap();
+    // The truth has one entry per subject and reader (two subjects are read twice).
     assert_eq!(
-        counts["readers"].as_u64().unwrap() as usize,
+        counts["subject_reads"].as_u64().unwrap() as usize,
         truth_subjects.len()
     );
+    let mut ids: Vec<&str> = truth_subjects
+        .iter()
+        .map(|s| s["subject_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(counts["subjects"].as_u64().unwrap() as usize, ids.len());
     assert!(record["input_manifest_sha256"].as_str().unwrap().len() == 64);
     assert!(record["generated_at"].as_str().unwrap().ends_with('Z'));
     let stages: Vec<&str> = record["stages"]

@@ -308,8 +308,8 @@ fn run_record(
             "file_problems": scan.problems,
             "reports": summary.reports,
             "reports_read": summary.reports_read,
-            "subjects": summary.subjects,
-            "readers": assessment.subjects.len(),
+            "subjects": distinct_subjects(assessment),
+            "subject_reads": assessment.subjects.len(),
             "timepoints": summary.timepoints,
             "lesion_observations": summary.lesion_observations,
             "problems": problems,
@@ -325,6 +325,17 @@ fn run_record(
         record["files_read_now"] = json!(scan.read);
     }
     record
+}
+
+/// Subjects, each counted once however many readers read it.
+fn distinct_subjects(assessment: &Assessment) -> usize {
+    let mut ids: Vec<&str> = assessment
+        .subjects
+        .iter()
+        .map(|s| s.subject_id.as_str())
+        .collect();
+    ids.dedup(); // the assessment is sorted by subject id, then reader
+    ids.len()
 }
 
 fn round_ms(d: Duration) -> f64 {
@@ -344,13 +355,13 @@ fn print_summary(
     }
     eprintln!(
         "run: {} files = {} instances + {} unreadable; {} SR(s), {} read; {} subject(s), \
-         {} subject-read(s), {} timepoint(s), {} lesion observation(s); {} problem(s)",
+         {} subject read(s), {} timepoint(s), {} lesion observation(s); {} problem(s)",
         scan.files_seen,
         scan.instances,
         scan.problems,
         summary.reports,
         summary.reports_read,
-        summary.subjects,
+        distinct_subjects(assessment),
         assessment.subjects.len(),
         summary.timepoints,
         summary.lesion_observations,
