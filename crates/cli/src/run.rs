@@ -122,9 +122,18 @@ pub fn run(args: RunArgs) -> Result<u8> {
         name: "scan",
         elapsed: summary.scan.elapsed,
     });
+    let fetched = summary.dicomweb.as_ref().map(|web| web.elapsed);
+    if let Some(elapsed) = fetched {
+        stages.push(Stage {
+            name: "fetch",
+            elapsed,
+        });
+    }
     stages.push(Stage {
         name: "extract",
-        elapsed: started.elapsed().saturating_sub(summary.scan.elapsed),
+        elapsed: started
+            .elapsed()
+            .saturating_sub(summary.scan.elapsed + fetched.unwrap_or_default()),
     });
 
     // Assess.
@@ -143,7 +152,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let progress = Progress::spinner("report");
     let written = write_outputs(&settings, &timeline, &mut assessment);
     progress.finish();
-    let mut outputs = written?;
+    let outputs = written?;
     stages.push(Stage {
         name: "report",
         elapsed: started.elapsed(),
@@ -159,9 +168,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         &outputs,
         &stages,
     );
-    let run_json = settings.out.join("run.json");
-    write_json(&run_json, &record)?;
-    outputs.push(run_json);
+    write_json(&settings.out.join("run.json"), &record)?;
 
     print_summary(&settings, &summary, &assessment, problems, &stages);
     if args.strict && problems > 0 {
@@ -371,6 +378,11 @@ fn print_summary(
         let seconds = stage.elapsed.as_secs_f64();
         let rate = match stage.name {
             "scan" => per_second(scan.files_seen as f64, seconds, "files"),
+            "fetch" => per_second(
+                summary.dicomweb.as_ref().map_or(0, |w| w.studies) as f64,
+                seconds,
+                "studies",
+            ),
             "extract" => per_second(summary.reports as f64, seconds, "SRs"),
             _ => per_second(assessment.subjects.len() as f64, seconds, "subjects"),
         };
