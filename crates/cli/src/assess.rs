@@ -18,8 +18,8 @@ use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
 pub struct AssessArgs {
     /// The timeline: oncoread.timeline/1 JSON, or CSV (one row per lesion observation); `-` reads standard input.
     timeline: String,
-    /// Criteria to apply, comma-separated (recist1.1, irecist, or all); default: the
-    /// config file's `criteria.enabled`, else all.
+    /// Criteria to apply, comma-separated (recist1.1, irecist, irrc, irrecist, imrecist, or
+    /// all); default: the config file's `criteria.enabled`, else all.
     #[arg(long)]
     criteria: Option<String>,
     /// A TOML file of criteria config keys: pipeline.toml (its [criteria] table), or a file

@@ -20,7 +20,8 @@
 //! * progression must be confirmed by the next evaluable assessment at least
 //!   `pd_confirm_min_days` later (earlier scans neither confirm nor negate). Confirmed, the
 //!   assessment ends there; not confirmed, the progression is negated and the assessment
-//!   goes on (the unconfirmed row stays the criterion's PD with `confirmed = false`);
+//!   goes on (the unconfirmed row stays the criterion's PD with `confirmed = false`, but
+//!   counts as NE for the best overall response and for response confirmation);
 //! * CR / PR confirmation and both best overall responses follow the shared RECIST
 //!   conventions of [`crate::bor`] (`recist.confirm_min_days`, `recist.confirmation_rule`,
 //!   `recist.sd_min_days`); an unconfirmed progression never counts as stable disease (C5).
@@ -404,14 +405,19 @@ pub fn assess(
         };
 
         let non_target = non_target_state(subject, index, s.node_resolved_below);
-        if let Some(nt) = non_target {
-            rules.push(Rule::new(names.non_target, non_target_detail(nt, s)));
+        // The overall rule names the non-target state; progression gets its own rule,
+        // which says whether it defines progression under this criterion.
+        if non_target == Some(NonTarget::Progression) {
+            rules.push(Rule::new(
+                names.non_target,
+                non_target_progression_detail(s),
+            ));
         }
         let nt_pd = s.nt_defines_pd && non_target == Some(NonTarget::Progression);
         let mut overall = match category {
             Category::PD => s.labels.pd,
-            Category::NE => Response::NE,
             _ if nt_pd => s.labels.pd,
+            Category::NE => Response::NE,
             Category::CR => {
                 let nt_clear = matches!(non_target, None | Some(NonTarget::Resolved));
                 match (nt_clear && non_measurable_present.is_empty(), has_targets) {
@@ -508,6 +514,14 @@ pub fn assess(
                 } else {
                     detail.push_str(" → not confirmed: the earlier progression is negated");
                     rules.push(Rule::new(names.pd_not_confirmed, detail));
+                    // A negated progression is as if it had not happened: it neither
+                    // breaks a response confirmation nor counts for the BOR (levels are
+                    // the follow-up rows, one behind the output rows).
+                    for r in &p.rows {
+                        if let Some(level) = levels.get_mut(r - 1) {
+                            level.level = Level::NE;
+                        }
+                    }
                     pd_rows.extend(p.rows.iter().map(|r| (*r, false)));
                     pending = None;
                 }
@@ -751,22 +765,11 @@ fn non_target_state(
     })
 }
 
-fn non_target_detail(nt: NonTarget, s: &Settings) -> String {
-    match nt {
-        NonTarget::Resolved => format!(
-            "every non-target gone (nodes < {} mm short axis)",
-            s.node_resolved_below
-        ),
-        NonTarget::Persisting => "non-target disease persisting".to_string(),
-        NonTarget::Progression if s.nt_defines_pd => {
-            "unequivocal non-target progression".to_string()
-        }
-        NonTarget::Progression => {
-            "unequivocal non-target progression: does not define progression under this criterion, only prevents CR".to_string()
-        }
-        NonTarget::NotAssessed => {
-            "a non-target not evaluated: no complete response".to_string()
-        }
+fn non_target_progression_detail(s: &Settings) -> String {
+    if s.nt_defines_pd {
+        "unequivocal non-target progression → progression".to_string()
+    } else {
+        "unequivocal non-target progression: does not define progression under this criterion, only prevents CR".to_string()
     }
 }
 

@@ -187,6 +187,21 @@ fn unconfirmed_irpd_is_negated_and_assessment_goes_on() {
 }
 
 #[test]
+fn a_negated_irpd_does_not_count_for_the_best_response() {
+    // recist.sd_min_days = 84. Day 28: 500 → irPD; day 56 (28 days later): 400, vs nadir
+    // 400 no PD → negated, irSD (800 > 400) but day 56 < 84. Best response: no SD long
+    // enough, no confirmed irPD, the negated irPD does not count (§4.3) → NE.
+    let a = assess(
+        &t1_series(&[(0, 20.0, 20.0), (28, 25.0, 20.0), (56, 20.0, 20.0)], &[]),
+        &[IRRC],
+        &[("recist.sd_min_days", "84")],
+    );
+    assert_eq!(overall(&a, IRRC), ["BL", "irPD", "irSD"]);
+    assert_eq!(bor(&a, IRRC), "NE");
+    assert_eq!(confirmed_bor(&a, IRRC), "NE");
+}
+
+#[test]
 fn progression_wins_over_response_unless_configured() {
     // Baseline 400; day 56: 10 × 10 = 100 → irPR (nadir 100). Day 112: 14 × 14 = 196:
     // 784 >= 500 → PD over the nadir, and 392 <= 400 → PR from baseline. Default
