@@ -13,7 +13,8 @@
 //! are not measured (the row is NE unless the partial burden proves progression). Index
 //! limits and measurability are checked at baseline and reported as problems, never
 //! silently fixed. Index lesions without both diameters at baseline make every irRC row NE
-//! (the baseline row says why).
+//! (the baseline row says why). Which new lesions count at all (unequivocal, not a node
+//! below `recist.new_node_min_sa_mm`) is decided once for every criterion in `prepare`.
 
 use serde_json::{json, Value};
 
