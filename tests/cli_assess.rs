@@ -393,3 +393,80 @@ fn output_file_is_written_atomically_and_folders_are_created() {
         "no temporary file is left behind"
     );
 }
+
+fn bidimensional(id: &str, role: &str, ld: f64, perpendicular: f64) -> Value {
+    json!({"lesion_id": id, "role": role, "organ": if role == "new" { "lung" } else { "liver" },
+           "long_axis_mm": ld, "short_axis_mm": perpendicular})
+}
+
+#[test]
+fn immune_criteria_end_to_end_follow_the_schema_and_summarise_flags() {
+    // S1, a pseudo-progressor: BL T1 20 × 20. V1 (day 56) T1 unchanged and a new lesion
+    // N1 10 × 10: RECIST 1.1 PD (new lesion); iRECIST iUPD; irRC TB 400 + 100 = 500 ≥ 1.25
+    // × 400 → irPD; irRECIST / imRECIST 20 + 10 = 30 ≥ 1.2 × 20 and +10 mm → irPD / PD.
+    // V2 (day 112) T1 10 × 10, N1 gone: iRECIST resets (10 ≤ 0.7 × 20) → iPR; irRC 100:
+    // the irPD is negated, 100 × 2 ≤ 400 → irPR; irRECIST / imRECIST 10 ≤ 14 → irPR / PR.
+    // Four pseudoprogression flags (one per immune criterion).
+    // S2, awaiting: BL T1 20 × 20, V1 (day 56) T1 25 × 20: PD everywhere (RECIST +25 %,
+    // +5 mm; irRC 500 vs 400), nothing confirmed yet → four awaiting_confirmation flags.
+    let s1 = json!({"subject_id": "S1", "timepoints": [
+        {"timepoint_id": "BL", "day": 0, "lesions": [bidimensional("T1", "target", 20.0, 20.0)]},
+        {"timepoint_id": "V1", "day": 56, "lesions": [bidimensional("T1", "target", 20.0, 20.0), bidimensional("N1", "new", 10.0, 10.0)]},
+        {"timepoint_id": "V2", "day": 112, "lesions": [bidimensional("T1", "target", 10.0, 10.0),
+            {"lesion_id": "N1", "role": "new", "organ": "lung", "status": "absent"}]}
+    ]});
+    let s2 = json!({"subject_id": "S2", "timepoints": [
+        {"timepoint_id": "BL", "date": "2025-01-01", "lesions": [bidimensional("T1", "target", 20.0, 20.0)]},
+        {"timepoint_id": "V1", "date": "2025-02-26", "lesions": [bidimensional("T1", "target", 25.0, 20.0)]}
+    ]});
+    let doc = json!({"schema": "oncoread.timeline/1", "subjects": [s1, s2]});
+    assert_valid(&schema("timeline.schema.json"), &doc, "the timeline");
+    let (output, assessment) = assess_doc(
+        &doc,
+        &["--criteria", "recist1.1,irecist,irrc,irrecist,imrecist"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let assessment = assessment.expect("JSON on standard output");
+    assert_valid(
+        &schema("assessment.schema.json"),
+        &assessment,
+        "the assessment",
+    );
+    for (name, expected) in [
+        ("recist1.1", vec!["BL", "PD"]),
+        ("irecist", vec!["BL", "iUPD", "iPR"]),
+        ("irrc", vec!["BL", "irPD", "irPR"]),
+        ("irrecist", vec!["BL", "irPD", "irPR"]),
+        ("imrecist", vec!["BL", "PD", "PR"]),
+    ] {
+        assert_eq!(
+            overall(criterion(&assessment, "S1", name)),
+            expected,
+            "{name}"
+        );
+    }
+    let irrc = criterion(&assessment, "S1", "irrc");
+    assert_eq!(irrc["timepoints"][1]["burden_mm2"], json!(500.0));
+    assert_eq!(irrc["timepoints"][1]["confirmed"], json!(false));
+    assert_eq!(irrc["progression"], Value::Null);
+    let kinds = |subject: usize| -> Vec<String> {
+        assessment["subjects"][subject]["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(kinds(0), vec!["pseudoprogression"; 4]);
+    assert_eq!(kinds(1), vec!["awaiting_confirmation"; 4]);
+    assert!(
+        stderr.contains("oncoread assess: flag awaiting_confirmation: 4\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("oncoread assess: flag pseudoprogression: 4\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("discordant_progression_date"), "{stderr}");
+}

@@ -2,11 +2,12 @@
 
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
-use oncoread_criteria::assessment::Assessment;
+use oncoread_criteria::assessment::{Assessment, Flag};
 use oncoread_criteria::csv_input::parse_timeline_csv;
 use oncoread_criteria::{assess_timeline, parse_criteria_list, parse_timeline_json, Config};
 use oncoread_pipeline::settings::load_criteria_file;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -19,8 +20,8 @@ use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
 pub struct AssessArgs {
     /// The timeline: oncoread.timeline/1 JSON, or CSV (one row per lesion observation); `-` reads standard input.
     timeline: String,
-    /// Criteria to apply, comma-separated (recist1.1, irecist, or all); default: the
-    /// config file's `criteria.enabled`, else all.
+    /// Criteria to apply, comma-separated (recist1.1, irecist, irrc, irrecist, imrecist, or
+    /// all); default: the config file's `criteria.enabled`, else all.
     #[arg(long)]
     criteria: Option<String>,
     /// A TOML file of criteria config keys: pipeline.toml (its [criteria] table), or a file
@@ -86,6 +87,7 @@ pub fn run(args: AssessArgs) -> Result<u8> {
                     criteria.len(),
                     streamed.rows,
                     problems,
+                    &streamed.flags,
                 ));
             }
             Outcome::Invalid(e) => {
@@ -130,6 +132,10 @@ pub fn run(args: AssessArgs) -> Result<u8> {
         .flat_map(|s| &s.assessments)
         .map(|a| a.timepoints.len())
         .sum();
+    let mut flags = BTreeMap::new();
+    for subject in &assessment.subjects {
+        count_flags(&mut flags, &subject.flags);
+    }
     let code = report(
         &args,
         assessment.subjects.len(),
@@ -141,6 +147,7 @@ pub fn run(args: AssessArgs) -> Result<u8> {
                 .iter()
                 .map(|s| s.problems.len())
                 .sum::<usize>(),
+        &flags,
     );
     // The process ends next: freeing millions of small allocations one by one would only
     // cost time (about 1.5 s for 100,000 subjects).
@@ -157,12 +164,35 @@ fn set_hashes(assessment: &mut Assessment, input: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The one-line summary on standard error, and the exit status.
-fn report(args: &AssessArgs, subjects: usize, criteria: usize, rows: usize, problems: usize) -> u8 {
+/// Adds a subject's cross-criterion flags to the counts by kind.
+pub fn count_flags(counts: &mut BTreeMap<String, usize>, flags: &[Flag]) {
+    for flag in flags {
+        match counts.get_mut(&flag.kind) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(flag.kind.clone(), 1);
+            }
+        }
+    }
+}
+
+/// The summary on standard error (one line, then one line per flag kind), and the exit
+/// status.
+fn report(
+    args: &AssessArgs,
+    subjects: usize,
+    criteria: usize,
+    rows: usize,
+    problems: usize,
+    flags: &BTreeMap<String, usize>,
+) -> u8 {
     eprintln!(
         "oncoread assess: {subjects} subject(s), {criteria} criterion(s), {rows} timepoint row(s), {problems} problem(s) → {}",
         if args.output == "-" { "standard output" } else { &args.output }
     );
+    for (kind, count) in flags {
+        eprintln!("oncoread assess: flag {kind}: {count}");
+    }
     if args.strict && problems > 0 {
         return EXIT_PROBLEMS;
     }

@@ -15,6 +15,7 @@
 //! wrong schema, an unusual but valid shape), [`Outcome::Fallback`] sends the caller back
 //! to the whole-document path, which gives the exact errors and results it always gave.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -56,6 +57,8 @@ pub struct Streamed {
     pub rows: usize,
     /// Problems in the input timeline plus those found assessing its subjects.
     pub problems: usize,
+    /// Cross-criterion flags by kind.
+    pub flags: BTreeMap<String, usize>,
 }
 
 impl Streamed {
@@ -131,6 +134,7 @@ pub fn assess_json(
         scratch: Vec::new(),
         entries: Vec::new(),
         rows: 0,
+        flags: BTreeMap::new(),
         invalid: None,
         failed: None,
     };
@@ -168,6 +172,7 @@ pub fn assess_json(
         subject_json: state.subject_json,
         rows: state.rows,
         problems,
+        flags: state.flags,
     })
 }
 
@@ -227,6 +232,8 @@ struct State<'a, 'f> {
     scratch: Vec<u8>,
     entries: Vec<Entry>,
     rows: usize,
+    /// Cross-criterion flags by kind, for the summary on standard error.
+    flags: BTreeMap<String, usize>,
     /// The first subject that could not be assessed; later subjects are only parsed.
     invalid: Option<InputError>,
     failed: Option<io::Error>,
@@ -246,6 +253,7 @@ impl State<'_, '_> {
         };
         drop(subject);
         self.subject_problems += assessed.problems.len();
+        crate::assess::count_flags(&mut self.flags, &assessed.flags);
         self.rows += assessed
             .assessments
             .iter()

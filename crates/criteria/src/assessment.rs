@@ -52,7 +52,13 @@ impl Criterion {
     ];
 
     /// The criteria this version of the engine implements.
-    pub const IMPLEMENTED: [Criterion; 2] = [Criterion::Recist11, Criterion::Irecist];
+    pub const IMPLEMENTED: [Criterion; 5] = [
+        Criterion::Recist11,
+        Criterion::Irecist,
+        Criterion::Irrc,
+        Criterion::Irrecist,
+        Criterion::Imrecist,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

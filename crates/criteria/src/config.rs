@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 use crate::error::ConfigError;
 use crate::exact::{Fraction, Micrometres};
+use crate::imrecist::ImrecistConfig;
+use crate::irrc::IrrcConfig;
+use crate::irrecist::IrrecistConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MeasurementRounding {
@@ -127,6 +130,9 @@ pub struct Config {
     pub measurement_rounding: MeasurementRounding,
     pub recist: RecistConfig,
     pub irecist: IrecistConfig,
+    pub irrc: IrrcConfig,
+    pub irrecist: IrrecistConfig,
+    pub imrecist: ImrecistConfig,
 }
 
 impl Default for Config {
@@ -171,11 +177,15 @@ impl Default for Config {
                 max_new_targets: 5,
                 max_new_targets_per_organ: 2,
             },
+            irrc: IrrcConfig::default(),
+            irrecist: IrrecistConfig::default(),
+            imrecist: ImrecistConfig::default(),
         }
     }
 }
 
-/// Every key, in the order the effective configuration lists them.
+/// The keys of this module (shared conventions, RECIST 1.1, iRECIST); the other criteria
+/// list theirs in their own modules, see [`all_keys`].
 pub const KEYS: &[&str] = &[
     "measurement_rounding",
     "recist.pd_rel",
@@ -214,6 +224,15 @@ pub const KEYS: &[&str] = &[
     "irecist.max_new_targets_per_organ",
 ];
 
+/// Every key of every criterion, in the order the effective configuration lists them.
+pub fn all_keys() -> impl Iterator<Item = &'static str> {
+    KEYS.iter()
+        .chain(crate::irrc::KEYS)
+        .chain(crate::irrecist::KEYS)
+        .chain(crate::imrecist::KEYS)
+        .copied()
+}
+
 impl Config {
     /// Sets a key from command-line text. Numbers keep their exact decimal spelling.
     pub fn set_text(&mut self, key: &str, text: &str) -> Result<(), ConfigError> {
@@ -223,7 +242,7 @@ impl Config {
             _ => Value::String(text.to_string()),
         };
         // Keep the decimal text of fractions: "0.2" must not become a binary float first.
-        if matches!(key, "recist.pd_rel" | "recist.pr_rel") {
+        if key.ends_with(".pd_rel") || key.ends_with(".pr_rel") {
             return self.set(key, &Value::String(text.to_string()));
         }
         self.set(key, &value)
@@ -231,6 +250,16 @@ impl Config {
 
     /// Sets a key from a JSON (or TOML-converted) value.
     pub fn set(&mut self, key: &str, value: &Value) -> Result<(), ConfigError> {
+        // Criteria with their own modules parse their own keys.
+        if key.starts_with("irrc.") {
+            return self.irrc.set(key, value);
+        }
+        if key.starts_with("irrecist.") {
+            return self.irrecist.set(key, value);
+        }
+        if key.starts_with("imrecist.") {
+            return self.imrecist.set(key, value);
+        }
         let r = &mut self.recist;
         let i = &mut self.irecist;
         match key {
@@ -366,8 +395,7 @@ impl Config {
         let r = &self.recist;
         let i = &self.irecist;
         let mm = |m: Micrometres| number_mm(m);
-        let frac =
-            |f: Fraction| -> Value { serde_json::from_str(&f.to_string()).unwrap_or(Value::Null) };
+        let frac = fraction_json;
         let entries: Vec<(&str, Value)> = vec![
             (
                 "measurement_rounding",
@@ -488,23 +516,31 @@ impl Config {
         ];
         entries
             .into_iter()
+            .chain(self.irrc.effective())
+            .chain(self.irrecist.effective())
+            .chain(self.imrecist.effective())
             .map(|(k, v)| (k.to_string(), v))
             .collect()
     }
 }
 
-fn number_mm(m: Micrometres) -> Value {
+/// A fraction as the JSON number of its decimal spelling (0.2 stays 0.2).
+pub(crate) fn fraction_json(f: Fraction) -> Value {
+    serde_json::from_str(&f.to_string()).unwrap_or(Value::Null)
+}
+
+pub(crate) fn number_mm(m: Micrometres) -> Value {
     serde_json::from_str(&m.to_string()).unwrap_or(Value::Null)
 }
 
-fn bad(key: &str, message: String) -> ConfigError {
+pub(crate) fn bad(key: &str, message: String) -> ConfigError {
     ConfigError::BadValue {
         key: key.to_string(),
         message,
     }
 }
 
-fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
+pub(crate) fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
     match value {
         Value::Bool(b) => Ok(*b),
         Value::String(s) if s == "true" => Ok(true),
@@ -513,14 +549,14 @@ fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
     }
 }
 
-fn count(key: &str, value: &Value) -> Result<usize, ConfigError> {
+pub(crate) fn count(key: &str, value: &Value) -> Result<usize, ConfigError> {
     value
         .as_u64()
         .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| bad(key, format!("expected a whole number ≥ 0, found {value}")))
 }
 
-fn days(key: &str, value: &Value) -> Result<i64, ConfigError> {
+pub(crate) fn days(key: &str, value: &Value) -> Result<i64, ConfigError> {
     value.as_i64().filter(|d| *d >= 0).ok_or_else(|| {
         bad(
             key,
@@ -529,7 +565,7 @@ fn days(key: &str, value: &Value) -> Result<i64, ConfigError> {
     })
 }
 
-fn day_window(key: &str, value: &Value) -> Result<(i64, i64), ConfigError> {
+pub(crate) fn day_window(key: &str, value: &Value) -> Result<(i64, i64), ConfigError> {
     let parsed = match value {
         Value::Array(items) if items.len() == 2 => items[0]
             .as_i64()
@@ -553,7 +589,7 @@ fn decimal_text(value: &Value) -> Option<String> {
     }
 }
 
-fn fraction(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
+pub(crate) fn fraction(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
     decimal_text(value)
         .and_then(|t| Fraction::parse_decimal(&t))
         .ok_or_else(|| {
@@ -564,7 +600,7 @@ fn fraction(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
         })
 }
 
-fn fraction_below_one(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
+pub(crate) fn fraction_below_one(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
     let f = fraction(key, value)?;
     if f.num > f.den {
         return Err(bad(
@@ -575,7 +611,7 @@ fn fraction_below_one(key: &str, value: &Value) -> Result<Fraction, ConfigError>
     Ok(f)
 }
 
-fn millimetres(key: &str, value: &Value) -> Result<Micrometres, ConfigError> {
+pub(crate) fn millimetres(key: &str, value: &Value) -> Result<Micrometres, ConfigError> {
     let text = decimal_text(value)
         .ok_or_else(|| bad(key, format!("expected millimetres, found {value}")))?;
     let f = Fraction::parse_decimal(&text)
@@ -589,7 +625,11 @@ fn millimetres(key: &str, value: &Value) -> Result<Micrometres, ConfigError> {
     Ok(Micrometres(f.num * (1000 / f.den)))
 }
 
-fn choice<T: Copy>(key: &str, value: &Value, options: &[(&str, T)]) -> Result<T, ConfigError> {
+pub(crate) fn choice<T: Copy>(
+    key: &str,
+    value: &Value,
+    options: &[(&str, T)],
+) -> Result<T, ConfigError> {
     let text = value.as_str().unwrap_or_default();
     options
         .iter()
@@ -613,7 +653,7 @@ mod tests {
         let config = Config::default();
         let effective = config.effective();
         let listed: Vec<&String> = effective.keys().collect();
-        let mut expected: Vec<&str> = KEYS.to_vec();
+        let mut expected: Vec<&str> = all_keys().collect();
         expected.sort_unstable();
         assert_eq!(listed, expected);
         // Round trip: feeding the effective values back gives the same config.
@@ -637,6 +677,33 @@ mod tests {
             e["irecist.reset_with_persistent_new_lesions"],
             json!("target_decrease")
         );
+    }
+
+    #[test]
+    fn immune_criteria_spec_defaults() {
+        // Spec §4.5 (irRC), §5.3 (irRECIST), §6 (imRECIST).
+        let e = Config::default().effective();
+        assert_eq!(e["irrc.pd_rel"], json!(0.25));
+        assert_eq!(e["irrc.pr_rel"], json!(0.5));
+        assert_eq!(e["irrc.index_min_mm"], json!(5.0));
+        assert_eq!(e["irrc.pd_precedence"], json!(true));
+        assert_eq!(e["irrc.pd_confirm_rule"], json!("still_pd_vs_nadir"));
+        assert_eq!(e["irrc.node_resolved_sa_lt_mm"], json!(10.0));
+        assert_eq!(e["irrecist.nt_progression_defines_pd"], json!(false));
+        assert_eq!(e["irrecist.new_max_total"], json!(5));
+        assert_eq!(e["irrecist.new_max_per_organ"], json!(2));
+        assert_eq!(e["irrecist.pd_abs_mm"], json!(5.0));
+        assert_eq!(e["imrecist.pd_confirm_rule"], json!("still_pd_vs_nadir"));
+        assert_eq!(e["imrecist.pfs_date"], json!("first_pd"));
+        let mut c = Config::default();
+        c.set_text("irrc.pd_rel", "0.3").unwrap();
+        assert_eq!(c.irrc.pd_rel, Fraction { num: 3, den: 10 });
+        assert!(matches!(
+            c.set_text("irrc.nope", "1"),
+            Err(ConfigError::UnknownKey(_))
+        ));
+        let err = c.set_text("imrecist.pd_confirm_rule", "twice").unwrap_err();
+        assert!(err.to_string().contains("imrecist.pd_confirm_rule"));
     }
 
     #[test]

@@ -47,9 +47,39 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
+/// Formats days since 1970-01-01 as `YYYY-MM-DD` (the inverse of [`parse_iso_date`]).
+pub fn format_iso_date(days: i64) -> String {
+    // The inverse of `days_from_civil`: eras of 400 years, years starting in March.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153; // March = 0
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_day_numbers_back_to_dates() {
+        // Day numbers of `known_day_numbers`, and 2024-02-29 + 1 day = 2024-03-01.
+        assert_eq!(format_iso_date(0), "1970-01-01");
+        assert_eq!(format_iso_date(11_017), "2000-03-01");
+        let leap = parse_iso_date("2024-02-29").unwrap();
+        assert_eq!(format_iso_date(leap + 1), "2024-03-01");
+        assert_eq!(format_iso_date(leap - 59), "2024-01-01");
+    }
 
     #[test]
     fn known_day_numbers() {

@@ -16,7 +16,11 @@ pub mod timeline;
 mod bor;
 mod categories;
 mod flags;
+mod immune_burden;
+mod imrecist;
 mod irecist;
+mod irrc;
+mod irrecist;
 mod prepare;
 mod recist;
 mod rows;
@@ -95,6 +99,9 @@ pub fn assess_subject(
         assessments.push(match criterion {
             Criterion::Recist11 => recist::assess(config, &prepared, &base),
             Criterion::Irecist => irecist::assess(config, &prepared, &base),
+            Criterion::Irrc => irrc::assess(config, subject, &prepared, &mut problems),
+            Criterion::Irrecist => irrecist::assess(config, &prepared, &base),
+            Criterion::Imrecist => imrecist::assess(config, &prepared, &base),
             other => {
                 return Err(InputError::document(
                     "",
@@ -103,7 +110,7 @@ pub fn assess_subject(
             }
         });
     }
-    let flags = flags::cross_criterion_flags(&assessments);
+    let flags = flags::cross_criterion_flags(config, &assessments);
     Ok(SubjectAssessment {
         subject_id: subject.subject_id.clone(),
         reader: subject.reader.clone(),

@@ -75,6 +75,9 @@ impl NewStatus {
 #[derive(Debug, Clone)]
 pub struct PreparedTimepoint {
     pub id: String,
+    /// Index of this timepoint in the input subject's `timepoints` (criteria that need
+    /// more of a lesion than its RECIST measure, e.g. irRC's perpendicular diameter).
+    pub source: usize,
     pub day: i64,
     pub date: Option<String>,
     pub scan_missing: bool,
@@ -439,6 +442,7 @@ pub fn prepare_subject(
         new_lesions.sort_by(|a, b| a.id.cmp(&b.id));
         timepoints.push(PreparedTimepoint {
             id: label,
+            source: d.index,
             day: d.day - baseline_day,
             date: tp.date.clone(),
             scan_missing: tp.scan == ScanStatus::Missing,

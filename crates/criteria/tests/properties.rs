@@ -2,6 +2,8 @@
 //! - the order lesions (and timepoints) are listed in does not change any result;
 //! - making one follow-up lesion larger never improves that timepoint's response;
 //! - random timelines (valid or not) never panic: they assess or return an error.
+//!
+//! Every implemented criterion takes part (RECIST 1.1, iRECIST, irRC, irRECIST, imRECIST).
 
 use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::timeline::{
@@ -10,7 +12,13 @@ use oncoread_criteria::timeline::{
 use oncoread_criteria::{assess_timeline, Config, Criterion, Response};
 use proptest::prelude::*;
 
-const CRITERIA: [Criterion; 2] = [Criterion::Recist11, Criterion::Irecist];
+const CRITERIA: [Criterion; 5] = [
+    Criterion::Recist11,
+    Criterion::Irecist,
+    Criterion::Irrc,
+    Criterion::Irrecist,
+    Criterion::Imrecist,
+];
 
 #[derive(Debug, Clone)]
 struct LesionPlan {
@@ -82,6 +90,8 @@ fn set_size(lesion: &mut Lesion, size: f64) {
         lesion.short_axis_mm = Some(size);
     } else {
         lesion.long_axis_mm = Some(size);
+        // The perpendicular diameter, for irRC's products (RECIST ignores it).
+        lesion.short_axis_mm = Some((size * 0.6 * 10.0).round() / 10.0);
     }
 }
 
@@ -176,11 +186,15 @@ fn assess(timeline: &Timeline) -> Assessment {
 /// Lower is better; PD-like is worst and NE sits just above it (growth can turn NE into PD).
 fn severity(response: Response) -> u8 {
     match response {
-        Response::CR | Response::ICR => 0,
-        Response::PR | Response::IPR => 1,
-        Response::SD | Response::ISD | Response::NonCrNonPd | Response::NonICrNonIUpd => 2,
+        Response::CR | Response::ICR | Response::IrCR => 0,
+        Response::PR | Response::IPR | Response::IrPR => 1,
+        Response::SD
+        | Response::ISD
+        | Response::IrSD
+        | Response::NonCrNonPd
+        | Response::NonICrNonIUpd => 2,
         Response::NE => 3,
-        Response::PD | Response::IUPD => 4,
+        Response::PD | Response::IUPD | Response::IrPD => 4,
         Response::ICPD => 5,
         other => panic!("unexpected response {other}"),
     }
@@ -258,6 +272,7 @@ proptest! {
         bad_date in any::<bool>(),
         pr_sticky in any::<bool>(),
         confirmation_required in any::<bool>(),
+        further_increase in any::<bool>(),
     ) {
         let mut subject = subject;
         // Break the document in ways a user might: role changes, an unmeasured baseline
@@ -279,6 +294,12 @@ proptest! {
         let mut config = Config::default();
         config.recist.pr_sticky = pr_sticky;
         config.recist.confirmation_required = confirmation_required;
+        if further_increase {
+            for key in ["irrc.pd_confirm_rule", "irrecist.pd_confirm_rule", "imrecist.pd_confirm_rule"] {
+                config.set_text(key, "further_increase").expect("a known key");
+            }
+            config.set_text("irrecist.nt_progression_defines_pd", "true").expect("a known key");
+        }
         let _ = assess_timeline(&timeline_of(subject), &config, &CRITERIA);
     }
 }

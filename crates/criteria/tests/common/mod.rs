@@ -12,6 +12,9 @@ use serde_json::{json, Value};
 
 pub const RECIST: Criterion = Criterion::Recist11;
 pub const IRECIST: Criterion = Criterion::Irecist;
+pub const IRRC: Criterion = Criterion::Irrc;
+pub const IRRECIST: Criterion = Criterion::Irrecist;
+pub const IMRECIST: Criterion = Criterion::Imrecist;
 
 /// Organs given to the targets built by [`targets_at`], one organ per lesion so the
 /// 2-per-organ limit (§2.3) never comes into play.
@@ -88,6 +91,32 @@ pub fn non_target(id: &str, organ: &str, status: &str) -> Value {
 pub fn non_target_change(id: &str, organ: &str, status: &str, change: &str) -> Value {
     json!({ "lesion_id": id, "role": "non_target", "organ": organ, "status": status,
             "change_since_last": change })
+}
+
+/// A non-nodal target with both diameters (irRC multiplies them; RECIST uses the long axis).
+pub fn bi_target(id: &str, organ: &str, ld: f64, perpendicular: f64) -> Value {
+    json!({ "lesion_id": id, "role": "target", "organ": organ, "long_axis_mm": ld,
+            "short_axis_mm": perpendicular })
+}
+
+/// A new non-nodal lesion with both diameters.
+pub fn bi_new(id: &str, organ: &str, ld: f64, perpendicular: f64) -> Value {
+    json!({ "lesion_id": id, "role": "new", "organ": organ, "long_axis_mm": ld,
+            "short_axis_mm": perpendicular })
+}
+
+/// The rule names of a row.
+pub fn rule_names(row: &TimepointAssessment) -> Vec<&str> {
+    row.rules.iter().map(|r| r.rule.as_ref()).collect()
+}
+
+/// The detail of the row's rule `name` (panics when the row does not carry it).
+pub fn rule_detail<'a>(row: &'a TimepointAssessment, name: &str) -> &'a str {
+    row.rules
+        .iter()
+        .find(|r| r.rule == name)
+        .map(|r| r.detail.as_str())
+        .unwrap_or_else(|| panic!("no rule {name} in {:?}", rule_names(row)))
 }
 
 /// A measured new (non-nodal) lesion.
