@@ -52,7 +52,16 @@ impl Criterion {
     ];
 
     /// The criteria this version of the engine implements.
-    pub const IMPLEMENTED: [Criterion; 2] = [Criterion::Recist11, Criterion::Irecist];
+    pub const IMPLEMENTED: [Criterion; 8] = [
+        Criterion::Recist11,
+        Criterion::Irecist,
+        Criterion::Rano,
+        Criterion::Irano,
+        Criterion::Rano2,
+        Criterion::Mrecist,
+        Criterion::Choi,
+        Criterion::Percist,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

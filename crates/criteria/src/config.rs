@@ -127,6 +127,12 @@ pub struct Config {
     pub measurement_rounding: MeasurementRounding,
     pub recist: RecistConfig,
     pub irecist: IrecistConfig,
+    pub rano: crate::rano::RanoConfig,
+    pub irano: crate::irano::IranoConfig,
+    pub rano2: crate::rano2::Rano2Config,
+    pub mrecist: crate::mrecist::MrecistConfig,
+    pub choi: crate::choi::ChoiConfig,
+    pub percist: crate::percist::PercistConfig,
 }
 
 impl Default for Config {
@@ -171,6 +177,12 @@ impl Default for Config {
                 max_new_targets: 5,
                 max_new_targets_per_organ: 2,
             },
+            rano: Default::default(),
+            irano: Default::default(),
+            rano2: Default::default(),
+            mrecist: Default::default(),
+            choi: Default::default(),
+            percist: Default::default(),
         }
     }
 }
@@ -214,6 +226,22 @@ pub const KEYS: &[&str] = &[
     "irecist.max_new_targets_per_organ",
 ];
 
+/// Every key of every criterion: [`KEYS`], then each criterion module's own keys.
+pub fn all_keys() -> impl Iterator<Item = &'static str> {
+    [
+        KEYS,
+        crate::rano::KEYS,
+        crate::irano::KEYS,
+        crate::rano2::KEYS,
+        crate::mrecist::KEYS,
+        crate::choi::KEYS,
+        crate::percist::KEYS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+}
+
 impl Config {
     /// Sets a key from command-line text. Numbers keep their exact decimal spelling.
     pub fn set_text(&mut self, key: &str, text: &str) -> Result<(), ConfigError> {
@@ -231,6 +259,15 @@ impl Config {
 
     /// Sets a key from a JSON (or TOML-converted) value.
     pub fn set(&mut self, key: &str, value: &Value) -> Result<(), ConfigError> {
+        match key.split_once('.').map(|(prefix, _)| prefix) {
+            Some("rano") => return self.rano.set(key, value),
+            Some("irano") => return self.irano.set(key, value),
+            Some("rano2") => return self.rano2.set(key, value),
+            Some("mrecist") => return self.mrecist.set(key, value),
+            Some("choi") => return self.choi.set(key, value),
+            Some("percist") => return self.percist.set(key, value),
+            _ => {}
+        }
         let r = &mut self.recist;
         let i = &mut self.irecist;
         match key {
@@ -368,7 +405,7 @@ impl Config {
         let mm = |m: Micrometres| number_mm(m);
         let frac =
             |f: Fraction| -> Value { serde_json::from_str(&f.to_string()).unwrap_or(Value::Null) };
-        let entries: Vec<(&str, Value)> = vec![
+        let mut entries: Vec<(&str, Value)> = vec![
             (
                 "measurement_rounding",
                 json!(match self.measurement_rounding {
@@ -486,6 +523,12 @@ impl Config {
                 json!(i.max_new_targets_per_organ),
             ),
         ];
+        self.rano.effective(&mut entries);
+        self.irano.effective(&mut entries);
+        self.rano2.effective(&mut entries);
+        self.mrecist.effective(&mut entries);
+        self.choi.effective(&mut entries);
+        self.percist.effective(&mut entries);
         entries
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
@@ -493,18 +536,23 @@ impl Config {
     }
 }
 
-fn number_mm(m: Micrometres) -> Value {
+pub(crate) fn number_mm(m: Micrometres) -> Value {
     serde_json::from_str(&m.to_string()).unwrap_or(Value::Null)
 }
 
-fn bad(key: &str, message: String) -> ConfigError {
+/// An exact decimal as a JSON number for the effective configuration.
+pub(crate) fn number_decimal(f: Fraction) -> Value {
+    serde_json::from_str(&f.to_string()).unwrap_or(Value::Null)
+}
+
+pub(crate) fn bad(key: &str, message: String) -> ConfigError {
     ConfigError::BadValue {
         key: key.to_string(),
         message,
     }
 }
 
-fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
+pub(crate) fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
     match value {
         Value::Bool(b) => Ok(*b),
         Value::String(s) if s == "true" => Ok(true),
@@ -513,14 +561,14 @@ fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
     }
 }
 
-fn count(key: &str, value: &Value) -> Result<usize, ConfigError> {
+pub(crate) fn count(key: &str, value: &Value) -> Result<usize, ConfigError> {
     value
         .as_u64()
         .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| bad(key, format!("expected a whole number ≥ 0, found {value}")))
 }
 
-fn days(key: &str, value: &Value) -> Result<i64, ConfigError> {
+pub(crate) fn days(key: &str, value: &Value) -> Result<i64, ConfigError> {
     value.as_i64().filter(|d| *d >= 0).ok_or_else(|| {
         bad(
             key,
@@ -529,7 +577,7 @@ fn days(key: &str, value: &Value) -> Result<i64, ConfigError> {
     })
 }
 
-fn day_window(key: &str, value: &Value) -> Result<(i64, i64), ConfigError> {
+pub(crate) fn day_window(key: &str, value: &Value) -> Result<(i64, i64), ConfigError> {
     let parsed = match value {
         Value::Array(items) if items.len() == 2 => items[0]
             .as_i64()
@@ -553,7 +601,7 @@ fn decimal_text(value: &Value) -> Option<String> {
     }
 }
 
-fn fraction(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
+pub(crate) fn fraction(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
     decimal_text(value)
         .and_then(|t| Fraction::parse_decimal(&t))
         .ok_or_else(|| {
@@ -564,7 +612,7 @@ fn fraction(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
         })
 }
 
-fn fraction_below_one(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
+pub(crate) fn fraction_below_one(key: &str, value: &Value) -> Result<Fraction, ConfigError> {
     let f = fraction(key, value)?;
     if f.num > f.den {
         return Err(bad(
@@ -575,7 +623,7 @@ fn fraction_below_one(key: &str, value: &Value) -> Result<Fraction, ConfigError>
     Ok(f)
 }
 
-fn millimetres(key: &str, value: &Value) -> Result<Micrometres, ConfigError> {
+pub(crate) fn millimetres(key: &str, value: &Value) -> Result<Micrometres, ConfigError> {
     let text = decimal_text(value)
         .ok_or_else(|| bad(key, format!("expected millimetres, found {value}")))?;
     let f = Fraction::parse_decimal(&text)
@@ -589,7 +637,11 @@ fn millimetres(key: &str, value: &Value) -> Result<Micrometres, ConfigError> {
     Ok(Micrometres(f.num * (1000 / f.den)))
 }
 
-fn choice<T: Copy>(key: &str, value: &Value, options: &[(&str, T)]) -> Result<T, ConfigError> {
+pub(crate) fn choice<T: Copy>(
+    key: &str,
+    value: &Value,
+    options: &[(&str, T)],
+) -> Result<T, ConfigError> {
     let text = value.as_str().unwrap_or_default();
     options
         .iter()
@@ -613,7 +665,7 @@ mod tests {
         let config = Config::default();
         let effective = config.effective();
         let listed: Vec<&String> = effective.keys().collect();
-        let mut expected: Vec<&str> = KEYS.to_vec();
+        let mut expected: Vec<&str> = all_keys().collect();
         expected.sort_unstable();
         assert_eq!(listed, expected);
         // Round trip: feeding the effective values back gives the same config.
