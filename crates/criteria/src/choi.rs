@@ -170,13 +170,12 @@ pub fn assess(
     problems: &mut Vec<Problem>,
 ) -> CriterionAssessment {
     let tps = &observed.timepoints;
-    let mut lesions: Vec<&Lesion> = tps[0]
-        .tp
+    let lesions: Vec<&Lesion> = tps[0]
         .lesions
         .iter()
+        .copied()
         .filter(|l| l.role != Role::New)
         .collect();
-    lesions.sort_by(|a, b| a.lesion_id.cmp(&b.lesion_id));
     let targets: Vec<&Lesion> = lesions
         .iter()
         .copied()
@@ -272,7 +271,6 @@ pub fn assess(
             ));
         }
         let nodules: Vec<&str> = tp
-            .tp
             .lesions
             .iter()
             .filter(|l| l.role != Role::New && l.new_intratumoral_nodule == Some(true))
@@ -462,8 +460,8 @@ fn target_category(
             } else {
                 // mean_cur ≤ (1 − rel) × mean_base ⇔ csum·bn·den ≤ bsum·cn·(den − num).
                 let rel = cc.density_pr_rel;
-                let pr = csum as i128 * *bn as i128 * rel.den as i128
-                    <= *bsum as i128 * cn as i128 * (rel.den - rel.num) as i128;
+                let pr = (csum as i128 * *bn as i128).saturating_mul(rel.den as i128)
+                    <= (*bsum as i128 * cn as i128).saturating_mul((rel.den - rel.num) as i128);
                 rules.push(Rule::new(
                     "choi.density",
                     format!(

@@ -98,13 +98,12 @@ pub fn assess(
 ) -> CriterionAssessment {
     let mc = &config.mrecist;
     let tps = &observed.timepoints;
-    let mut baseline_lesions: Vec<&Lesion> = tps[0]
-        .tp
+    let baseline_lesions: Vec<&Lesion> = tps[0]
         .lesions
         .iter()
+        .copied()
         .filter(|l| l.role != Role::New)
         .collect();
-    baseline_lesions.sort_by(|a, b| a.lesion_id.cmp(&b.lesion_id));
     let targets: Vec<&Lesion> = baseline_lesions
         .iter()
         .copied()

@@ -14,11 +14,13 @@ use crate::exact::Micrometres;
 use crate::prepare::{ordered_timepoints, problem_for, timepoint_label};
 use crate::timeline::{Lesion, Problem, Role, ScanStatus, Subject, Timepoint};
 
-/// One timepoint: its label, day since the baseline scan, and the raw record.
+/// One timepoint: its label, day since the baseline scan, the raw record, and its
+/// lesions in id order (so no result depends on the order of the input).
 pub(crate) struct ObservedTimepoint<'a> {
     pub id: String,
     pub day: i64,
     pub tp: &'a Timepoint,
+    pub lesions: Vec<&'a Lesion>,
 }
 
 impl<'a> ObservedTimepoint<'a> {
@@ -28,12 +30,15 @@ impl<'a> ObservedTimepoint<'a> {
 
     /// The lesion with this id at this timepoint.
     pub fn lesion(&self, id: &str) -> Option<&'a Lesion> {
-        self.tp.lesions.iter().find(|l| l.lesion_id == id)
+        self.lesions
+            .binary_search_by(|l| l.lesion_id.as_str().cmp(id))
+            .ok()
+            .map(|i| self.lesions[i])
     }
 
     /// The new lesions (role `new`) at this timepoint.
-    pub fn new_lesions(&self) -> impl Iterator<Item = &'a Lesion> {
-        self.tp.lesions.iter().filter(|l| l.role == Role::New)
+    pub fn new_lesions(&self) -> impl Iterator<Item = &'a Lesion> + '_ {
+        self.lesions.iter().copied().filter(|l| l.role == Role::New)
     }
 }
 
@@ -58,9 +63,44 @@ impl<'a> Observed<'a> {
         let baseline_day = baseline_tp.day.unwrap_or(0);
         let baseline_label = timepoint_label(baseline_tp, baseline);
         let mut timepoints = Vec::with_capacity(order.len());
+        // Each lesion's role where it was first seen: roles must not change (as in the
+        // RECIST preparation, so every criterion reads the same input contract).
+        let mut roles: Vec<(&str, Role, usize)> = Vec::with_capacity(16);
         for (index, day) in order {
             let tp = &subject.timepoints[index];
             let id = timepoint_label(tp, index);
+            let mut lesions: Vec<&Lesion> = tp.lesions.iter().collect();
+            lesions.sort_by(|a, b| a.lesion_id.cmp(&b.lesion_id));
+            let error = |field: &str, message: String| {
+                InputError::subject(&subject.subject_id, Some(&id), field, message)
+            };
+            if let Some(pair) = lesions
+                .windows(2)
+                .find(|p| p[0].lesion_id == p[1].lesion_id)
+            {
+                return Err(error(
+                    "lesion_id",
+                    format!("lesion {} is listed twice", pair[0].lesion_id),
+                ));
+            }
+            for lesion in &lesions {
+                let lid = lesion.lesion_id.as_str();
+                match roles.iter().find(|(known, _, _)| *known == lid) {
+                    Some((_, role, first)) if *role != lesion.role => {
+                        let first = timepoint_label(&subject.timepoints[*first], *first);
+                        return Err(error(
+                            "role",
+                            format!(
+                                "lesion {lid} changes role from {} (at {first}) to {}",
+                                role.as_str(),
+                                lesion.role.as_str()
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => roles.push((lid, lesion.role, index)),
+                }
+            }
             if index != baseline && day <= baseline_day {
                 // Same wording as the RECIST preparation, so the problem is listed once.
                 push_once(
@@ -79,6 +119,7 @@ impl<'a> Observed<'a> {
                 id,
                 day: day - baseline_day,
                 tp,
+                lesions,
             });
         }
         Ok(Observed {

@@ -138,8 +138,8 @@ fn beyond(strict: bool, a: i128, b: i128) -> bool {
 fn diff_reaches(strict: bool, diff: i64, threshold: Fraction) -> bool {
     beyond(
         strict,
-        diff as i128 * threshold.den as i128,
-        threshold.num as i128 * SUL as i128,
+        (diff as i128).saturating_mul(threshold.den as i128),
+        (threshold.num as i128).saturating_mul(SUL as i128),
     )
 }
 
@@ -162,7 +162,7 @@ fn hottest(tp: &ObservedTimepoint) -> Hottest {
         all_gone: true,
         values: Vec::new(),
     };
-    for lesion in tp.tp.lesions.iter().filter(|l| l.role != Role::New) {
+    for lesion in tp.lesions.iter().filter(|l| l.role != Role::New) {
         if matches!(lesion.status, Some(LesionStatus::Absent)) || lesion.coalesced_into.is_some() {
             continue;
         }
@@ -219,9 +219,9 @@ pub fn assess(
         (Some((peak, id)), Some(mean), Some(sd)) => {
             let (lf, sf) = (pc.measurable_liver_factor, pc.measurable_liver_sd_factor);
             // peak ≥ lf·mean + sf·sd ⇔ peak·lf.den·sf.den ≥ mean·lf.num·sf.den + sd·sf.num·lf.den
-            let lhs = *peak as i128 * lf.den as i128 * sf.den as i128;
-            let rhs = mean as i128 * lf.num as i128 * sf.den as i128
-                + sd as i128 * sf.num as i128 * lf.den as i128;
+            let m = |a: i128, b: i64, c: i64| a.saturating_mul(b as i128).saturating_mul(c as i128);
+            let lhs = m(*peak as i128, lf.den, sf.den);
+            let rhs = m(mean as i128, lf.num, sf.den).saturating_add(m(sd as i128, sf.num, lf.den));
             let ok = lhs >= rhs;
             let mut detail = String::with_capacity(140);
             let _ = write!(
@@ -407,8 +407,8 @@ fn decide(
     let rel = pc.pmd_rel;
     let grew = beyond(
         pc.pmd_strict,
-        peak as i128 * rel.den as i128,
-        reference as i128 * (rel.den + rel.num) as i128,
+        (peak as i128).saturating_mul(rel.den as i128),
+        (reference as i128).saturating_mul((rel.den + rel.num) as i128),
     );
     let rose = diff_reaches(pc.pmd_strict, peak - reference, pc.pmd_abs_sul);
     let gt = if pc.pmd_strict { ">" } else { "≥" };

@@ -16,7 +16,7 @@ use crate::assessment::{
 };
 use crate::bor::{self, Level, Row};
 use crate::config::{
-    bad, choice, count, days, fraction, fraction_below_one, millimetres, number_decimal, number_mm,
+    choice, count, days, fraction, fraction_below_one, millimetres, number_decimal, number_mm,
     Config,
 };
 use crate::error::ConfigError;
@@ -132,9 +132,6 @@ impl RanoConfig {
                 self.steroid_increase_label = choice(key, value, STEROID_LABELS)?
             }
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
-        }
-        if self.pr_rel.num == 0 {
-            return Err(bad(key, "rano.pr_rel must be above 0".into()));
         }
         Ok(())
     }
@@ -294,12 +291,12 @@ fn grown(rel: Fraction, value: i128, reference: i128) -> bool {
     if reference == 0 {
         return value > 0;
     }
-    value * rel.den as i128 >= reference * (rel.den + rel.num) as i128
+    value.saturating_mul(rel.den as i128) >= reference.saturating_mul((rel.den + rel.num) as i128)
 }
 
 /// `value ≤ (1 − rel) × reference`.
 fn shrunk(rel: Fraction, value: i128, reference: i128) -> bool {
-    value * rel.den as i128 <= reference * (rel.den - rel.num) as i128
+    value.saturating_mul(rel.den as i128) <= reference.saturating_mul((rel.den - rel.num) as i128)
 }
 
 /// The product of perpendicular diameters of a target, `None` when it cannot be formed.
@@ -319,7 +316,7 @@ fn product(config: &Config, lesion: Option<&Lesion>) -> Option<i128> {
     }
     let ld = length(config, lesion.long_axis_mm)?;
     let perpendicular = length(config, lesion.short_axis_mm)?;
-    Some(ld.0 as i128 * perpendicular.0 as i128)
+    Some((ld.0 as i128).saturating_mul(perpendicular.0 as i128))
 }
 
 /// Whether both diameters reach the measurable minimum (10 mm, or twice the slice).
@@ -760,7 +757,6 @@ fn baseline_rows(
         return (0, out);
     }
     let targets: Vec<&str> = tps[0]
-        .tp
         .lesions
         .iter()
         .filter(|l| l.role == Role::Target)
@@ -825,13 +821,12 @@ fn baseline_lists<'a>(
 ) -> Lists<'a> {
     let name = variant.criterion.name();
     let tps = &observed.timepoints;
-    let mut lesions: Vec<&Lesion> = tps[0]
-        .tp
+    let lesions: Vec<&Lesion> = tps[0]
         .lesions
         .iter()
+        .copied()
         .filter(|l| l.role != Role::New)
         .collect();
-    lesions.sort_by(|a, b| a.lesion_id.cmp(&b.lesion_id));
     let base = &tps[base_index];
     let mut lists = Lists {
         targets: Vec::with_capacity(lesions.len()),
@@ -879,7 +874,7 @@ fn spd_at(config: &Config, lists: &Lists, tp: &crate::observed::ObservedTimepoin
     let mut spd = Spd { sum: 0, missing: 0 };
     for id in &lists.targets {
         match product(config, tp.lesion(id)) {
-            Some(p) => spd.sum += p,
+            Some(p) => spd.sum = spd.sum.saturating_add(p),
             None => spd.missing += 1,
         }
     }
@@ -1297,7 +1292,8 @@ fn response(
 
 /// `dose` (µg) ≤ `limit` (mg, exact decimal).
 fn within(dose_ug: i64, limit_mg: Fraction) -> bool {
-    dose_ug as i128 * limit_mg.den as i128 <= limit_mg.num as i128 * 1000
+    (dose_ug as i128).saturating_mul(limit_mg.den as i128)
+        <= (limit_mg.num as i128).saturating_mul(1000)
 }
 
 fn level_of(response: Response) -> Level {

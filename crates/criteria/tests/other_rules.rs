@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use oncoread_criteria::{Assessment, Criterion};
+use oncoread_criteria::{Assessment, Config, Criterion};
 use serde_json::{json, Value};
 
 const MRECIST: Criterion = Criterion::Mrecist;
@@ -314,4 +314,38 @@ fn percist_complete_response_new_lesions_and_missing_inputs() {
     let a = assess(&doc, &[PERCIST], &[]);
     assert_eq!(overall(&a, PERCIST), ["BL", "NE"]);
     assert!(problem_kinds(&a).contains(&"percist_sul_peak_missing".to_string()));
+}
+
+#[test]
+fn new_keys_have_the_spec_defaults() {
+    // Spec §7.4 (N1, N2, N3, N5, N6, N7, N8), §7.1 (PR 50 %, PD 25 %), §8.1–§8.3.
+    let e = Config::default().effective();
+    let expect = [
+        ("rano.early_window_days", json!(84)),
+        ("rano.early_increase_label", json!("sd")),
+        ("rano.post_window_reference", json!("post_rt_min")),
+        ("rano.pr_rel", json!(0.5)),
+        ("rano.pd_rel", json!(0.25)),
+        ("rano.max_targets", json!(5)),
+        ("irano.window_days", json!(183)),
+        ("irano.confirm_rule", json!("vs_initial_pd_scan")),
+        ("rano2.max_targets", json!(3)),
+        ("rano2.confirm_reference", json!("preliminary_scan")),
+        ("mrecist.pd_abs_mm", json!(0.0)),
+        ("mrecist.pr_rel", json!(0.3)),
+        ("choi.size_pr_rel", json!(0.1)),
+        ("choi.density_pr_rel", json!(0.15)),
+        ("choi.size_pd_reference", json!("nadir")),
+        ("percist.measurable_liver_factor", json!(1.5)),
+        ("percist.measurable_liver_sd_factor", json!(2)),
+        ("percist.pmr_rel", json!(0.3)),
+        ("percist.pmr_abs_sul", json!(0.8)),
+        ("percist.pmd_strict", json!(true)),
+    ];
+    for (key, value) in expect {
+        assert_eq!(e.get(key), Some(&value), "{key}");
+    }
+    let mut c = Config::default();
+    assert!(c.set_text("rano.nope", "1").is_err());
+    assert!(c.set_text("percist.pmd_reference", "sometimes").is_err());
 }
