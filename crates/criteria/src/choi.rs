@@ -17,10 +17,11 @@ use crate::error::ConfigError;
 use crate::exact::{display_percent_change, Fraction, Micrometres};
 use crate::lesion_tables::{non_target_category, overall_without_progression};
 use crate::observed::{
-    blank_row, exact_units, length, missing_scan_row, Observed, ObservedTimepoint, Units,
+    blank_row, exact_units, length, missing_scan_row, problem_sink, Observed, ObservedTimepoint,
+    Units,
 };
 use crate::rano::name_of;
-use crate::timeline::{Lesion, LesionStatus, Problem, Role};
+use crate::timeline::{Disease, Lesion, LesionStatus, Problem, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SizeReference {
@@ -169,6 +170,10 @@ pub fn assess(
     observed: &Observed,
     problems: &mut Vec<Problem>,
 ) -> CriterionAssessment {
+    let applicable = observed.disease() == Some(Disease::Gist)
+        || observed.any_lesion(|l| l.mean_hu.is_some() || l.new_intratumoral_nodule.is_some());
+    let mut unreported = Vec::new();
+    let problems = problem_sink(applicable, problems, &mut unreported);
     let tps = &observed.timepoints;
     let lesions: Vec<&Lesion> = tps[0]
         .lesions

@@ -13,8 +13,10 @@ use crate::config::{fraction, fraction_below_one, millimetres, number_decimal, n
 use crate::error::ConfigError;
 use crate::exact::{display_percent_change, Fraction, Micrometres};
 use crate::lesion_tables::{non_target_category, overall_without_progression};
-use crate::observed::{blank_row, length, missing_scan_row, Observed, ObservedTimepoint};
-use crate::timeline::{Lesion, LesionStatus, Problem, Role};
+use crate::observed::{
+    blank_row, length, missing_scan_row, problem_sink, Observed, ObservedTimepoint,
+};
+use crate::timeline::{Disease, Lesion, LesionStatus, Problem, Role};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MrecistConfig {
@@ -96,6 +98,10 @@ pub fn assess(
     observed: &Observed,
     problems: &mut Vec<Problem>,
 ) -> CriterionAssessment {
+    let applicable = observed.disease() == Some(Disease::Hcc)
+        || observed.any_lesion(|l| l.viable_long_axis_mm.is_some());
+    let mut unreported = Vec::new();
+    let problems = problem_sink(applicable, problems, &mut unreported);
     let mc = &config.mrecist;
     let tps = &observed.timepoints;
     let baseline_lesions: Vec<&Lesion> = tps[0]

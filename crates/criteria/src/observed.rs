@@ -12,7 +12,7 @@ use crate::dates::parse_iso_date;
 use crate::error::InputError;
 use crate::exact::Micrometres;
 use crate::prepare::{ordered_timepoints, problem_for, timepoint_label};
-use crate::timeline::{Lesion, Problem, Role, ScanStatus, Subject, Timepoint};
+use crate::timeline::{Disease, Lesion, Problem, Role, ScanStatus, Subject, Timepoint};
 
 /// One timepoint: its label, day since the baseline scan, the raw record, and its
 /// lesions in id order (so no result depends on the order of the input).
@@ -153,6 +153,17 @@ impl<'a> Observed<'a> {
                 .unwrap_or(0)
             }
         }
+    }
+
+    /// Whether any lesion of any timepoint satisfies `test`.
+    pub fn any_lesion(&self, test: impl Fn(&Lesion) -> bool) -> bool {
+        self.timepoints
+            .iter()
+            .any(|t| t.lesions.iter().any(|l| test(l)))
+    }
+
+    pub fn disease(&self) -> Option<Disease> {
+        self.subject.context.as_ref().and_then(|c| c.disease)
     }
 
     pub fn problem(&self, problems: &mut Vec<Problem>, kind: &str, message: String) {
@@ -336,5 +347,21 @@ mod tests {
         );
         assert_eq!(Area(1_200_000_000).to_string(), "1200.0");
         assert_eq!(Area(400_250_000).to_string(), "400.25");
+    }
+}
+
+/// Where a criterion reports its problems: the subject's list when the subject carries any
+/// of the criterion's inputs (or its disease context), else nowhere. A plain RECIST
+/// timeline assessed under `all` then lists no "missing mean_hu" and the like, while a
+/// GIST subject with one missing `mean_hu` does.
+pub(crate) fn problem_sink<'p>(
+    applicable: bool,
+    problems: &'p mut Vec<Problem>,
+    unreported: &'p mut Vec<Problem>,
+) -> &'p mut Vec<Problem> {
+    if applicable {
+        problems
+    } else {
+        unreported
     }
 }

@@ -17,7 +17,7 @@ use crate::config::{boolean, choice, fraction, fraction_below_one, number_decima
 use crate::error::ConfigError;
 use crate::exact::{display_percent_change, Fraction};
 use crate::observed::{
-    blank_row, exact_units, missing_scan_row, Observed, ObservedTimepoint, Units,
+    blank_row, exact_units, missing_scan_row, problem_sink, Observed, ObservedTimepoint, Units,
 };
 use crate::rano::name_of;
 use crate::timeline::{LesionStatus, Problem, Role};
@@ -185,6 +185,13 @@ pub fn assess(
     observed: &Observed,
     problems: &mut Vec<Problem>,
 ) -> CriterionAssessment {
+    let applicable = observed.any_lesion(|l| l.sul_peak.is_some())
+        || observed
+            .timepoints
+            .iter()
+            .any(|t| t.tp.liver_sul_mean.is_some() || t.tp.liver_sul_sd.is_some());
+    let mut unreported = Vec::new();
+    let problems = problem_sink(applicable, problems, &mut unreported);
     let pc = &config.percist;
     let tps = &observed.timepoints;
     let base_tp = &tps[0];
@@ -301,7 +308,13 @@ pub fn assess(
         } else {
             NewLesions::Present
         });
-        let overall = if !new.is_empty() {
+        let overall = if baseline.is_none() {
+            rules.push(Rule::new(
+                "percist.baseline.not_assessable",
+                "the baseline is not measurable or lacks inputs → NE".into(),
+            ));
+            Response::NE
+        } else if !new.is_empty() {
             rules.push(Rule::new(
                 "percist.new_lesion",
                 format!("new FDG-avid lesion {} → PMD", new.join(", ")),
@@ -333,8 +346,8 @@ pub fn assess(
             decided
         } else {
             rules.push(Rule::new(
-                "percist.baseline.not_assessable",
-                "the baseline is not measurable or lacks inputs → NE".into(),
+                "percist.reference.missing",
+                "no reference SULpeak → NE".into(),
             ));
             Response::NE
         };

@@ -22,9 +22,9 @@ use crate::config::{
 use crate::error::ConfigError;
 use crate::exact::{display_percent_change, Fraction, Micrometres};
 use crate::observed::{
-    blank_row, exact_units, length, missing_scan_row, mm2, Area, Observed, Units,
+    blank_row, exact_units, length, missing_scan_row, mm2, problem_sink, Area, Observed, Units,
 };
-use crate::timeline::{ClinicalStatus, Lesion, LesionStatus, Problem, Role, T2Flair};
+use crate::timeline::{ClinicalStatus, Disease, Lesion, LesionStatus, Problem, Role, T2Flair};
 
 // ---------------------------------------------------------------- configuration
 
@@ -387,6 +387,9 @@ pub(crate) fn run(
     variant: &Variant,
     problems: &mut Vec<Problem>,
 ) -> CriterionAssessment {
+    let applicable = rano_inputs_present(observed);
+    let mut unreported = Vec::new();
+    let problems = problem_sink(applicable, problems, &mut unreported);
     let rc = &config.rano;
     let tps = &observed.timepoints;
     let context = observed.subject.context.as_ref();
@@ -426,17 +429,6 @@ pub(crate) fn run(
             row.nadir = Some(mm2(baseline_spd));
         }
     }
-    if let Confirmation::Immunotherapy {
-        start_day: None, ..
-    } = variant.confirmation
-    {
-        observed.problem(
-            problems,
-            "irano_no_immunotherapy_start",
-            "iRANO: context.immunotherapy_start_day/date not given (or not placeable); progression is not held for confirmation".into(),
-        );
-    }
-
     let mut nadir = baseline_spd;
     let mut post_rt_min = rt_end
         .filter(|end| base_tp.day > *end)
@@ -646,6 +638,21 @@ pub(crate) fn run(
                 ),
             );
         }
+        if final_pd
+            && matches!(
+                variant.confirmation,
+                Confirmation::Immunotherapy {
+                    start_day: None,
+                    ..
+                }
+            )
+        {
+            observed.problem(
+                problems,
+                "irano_no_immunotherapy_start",
+                "iRANO: context.immunotherapy_start_day/date not given (or not placeable); progression was not held for confirmation".into(),
+            );
+        }
         let steroid_up = matches!((f.steroid, baseline_steroid), (Some(d), Some(b)) if d > b);
         row.overall = overall;
         row.rules = rules;
@@ -842,7 +849,7 @@ fn baseline_lists<'a>(
                     observed.problem(
                         problems,
                         "rano_not_measurable_at_baseline",
-                        format!("{name}: target lesion {id} has a diameter below the measurable minimum at the baseline {}; kept as recorded", base.id),
+                        format!("RANO: target lesion {id} has a diameter below the measurable minimum at the baseline {}; kept as recorded", base.id),
                     );
                 }
                 lists.targets.push(id);
@@ -851,7 +858,7 @@ fn baseline_lists<'a>(
             observed.problem(
                 problems,
                 "rano_target_unmeasured_at_baseline",
-                format!("{name}: target lesion {id} lacks long_axis_mm or short_axis_mm at the baseline {}; assessed as non-measurable disease", base.id),
+                format!("RANO: target lesion {id} lacks long_axis_mm or short_axis_mm at the baseline {}; assessed as non-measurable disease", base.id),
             );
         }
         lists.non_measurable.push((id, is_measurable));
@@ -1316,4 +1323,21 @@ fn response_of(level: Level) -> Response {
         Level::UnconfirmedPd => Response::PdUnconfirmed,
         Level::NE => Response::NE,
     }
+}
+
+/// Whether the subject carries anything the RANO family reads beyond RECIST: a glioma
+/// context, radiotherapy or immunotherapy dates, clinical data, a radiation-field flag, or a
+/// second diameter on a non-nodal lesion.
+fn rano_inputs_present(observed: &Observed) -> bool {
+    let context = observed.subject.context.as_ref();
+    observed.disease() == Some(Disease::HighGradeGlioma)
+        || context.is_some_and(|c| {
+            c.radiotherapy_end_day.is_some()
+                || c.radiotherapy_end_date.is_some()
+                || c.immunotherapy_start_day.is_some()
+                || c.immunotherapy_start_date.is_some()
+        })
+        || observed.timepoints.iter().any(|t| t.tp.clinical.is_some())
+        || observed
+            .any_lesion(|l| l.outside_rt_field.is_some() || (!l.nodal && l.short_axis_mm.is_some()))
 }

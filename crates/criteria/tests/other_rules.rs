@@ -349,3 +349,28 @@ fn new_keys_have_the_spec_defaults() {
     assert!(c.set_text("rano.nope", "1").is_err());
     assert!(c.set_text("percist.pmd_reference", "sometimes").is_err());
 }
+
+#[test]
+fn a_plain_recist_timeline_gets_no_problems_from_criteria_whose_inputs_it_lacks() {
+    // Long axes only, no context, no clinical data: the raw-lesion criteria give their
+    // rows (NE where they cannot measure) but list no problems; RECIST 1.1 lists none
+    // either (both targets measurable).
+    let doc = targets_only(&[(0, &[30.0, 20.0]), (56, &[20.0, 14.0])]);
+    let all = [
+        RECIST,
+        Criterion::Rano,
+        Criterion::Irano,
+        Criterion::Rano2,
+        MRECIST,
+        CHOI,
+        PERCIST,
+    ];
+    let a = assess(&doc, &all, &[]);
+    assert!(problem_kinds(&a).is_empty(), "{:?}", problem_kinds(&a));
+    // 50 → 34 mm = −32 % → RECIST PR; no viable diameters → mRECIST NE; PERCIST NE.
+    assert_eq!(overall(&a, RECIST), ["BL", "PR"]);
+    assert_eq!(overall(&a, MRECIST), ["BL", "NE"]);
+    assert_eq!(overall(&a, PERCIST), ["BL", "NE"]);
+    // Choi still measures size: −32 % ≥ 10 % → PR without attenuation.
+    assert_eq!(overall(&a, CHOI), ["BL", "PR"]);
+}
