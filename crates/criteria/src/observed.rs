@@ -309,6 +309,22 @@ pub(crate) fn format_date(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// Where a criterion reports its problems: the subject's list when the subject carries any
+/// of the criterion's inputs (or its disease context), else nowhere. A plain RECIST
+/// timeline assessed under `all` then lists no "missing mean_hu" and the like, while a
+/// GIST subject with one missing `mean_hu` does.
+pub(crate) fn problem_sink<'p>(
+    applicable: bool,
+    problems: &'p mut Vec<Problem>,
+    unreported: &'p mut Vec<Problem>,
+) -> &'p mut Vec<Problem> {
+    if applicable {
+        problems
+    } else {
+        unreported
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,21 +363,5 @@ mod tests {
         );
         assert_eq!(Area(1_200_000_000).to_string(), "1200.0");
         assert_eq!(Area(400_250_000).to_string(), "400.25");
-    }
-}
-
-/// Where a criterion reports its problems: the subject's list when the subject carries any
-/// of the criterion's inputs (or its disease context), else nowhere. A plain RECIST
-/// timeline assessed under `all` then lists no "missing mean_hu" and the like, while a
-/// GIST subject with one missing `mean_hu` does.
-pub(crate) fn problem_sink<'p>(
-    applicable: bool,
-    problems: &'p mut Vec<Problem>,
-    unreported: &'p mut Vec<Problem>,
-) -> &'p mut Vec<Problem> {
-    if applicable {
-        problems
-    } else {
-        unreported
     }
 }
