@@ -170,8 +170,11 @@ pub fn assess(
     observed: &Observed,
     problems: &mut Vec<Problem>,
 ) -> CriterionAssessment {
-    let applicable = observed.disease() == Some(Disease::Gist)
-        || observed.any_lesion(|l| l.mean_hu.is_some() || l.new_intratumoral_nodule.is_some());
+    // Problems concern an GIST subject, or one without a disease that has the inputs.
+    let applicable = match observed.disease() {
+        Some(disease) => disease == Disease::Gist,
+        None => observed.any_lesion(|l| l.mean_hu.is_some() || l.new_intratumoral_nodule.is_some()),
+    };
     let mut unreported = Vec::new();
     let problems = problem_sink(applicable, problems, &mut unreported);
     let tps = &observed.timepoints;

@@ -98,8 +98,11 @@ pub fn assess(
     observed: &Observed,
     problems: &mut Vec<Problem>,
 ) -> CriterionAssessment {
-    let applicable = observed.disease() == Some(Disease::Hcc)
-        || observed.any_lesion(|l| l.viable_long_axis_mm.is_some());
+    // Problems concern an HCC subject, or one without a disease that has the inputs.
+    let applicable = match observed.disease() {
+        Some(disease) => disease == Disease::Hcc,
+        None => observed.any_lesion(|l| l.viable_long_axis_mm.is_some()),
+    };
     let mut unreported = Vec::new();
     let problems = problem_sink(applicable, problems, &mut unreported);
     let mc = &config.mrecist;

@@ -339,6 +339,18 @@ fn ug(value: i64) -> Units {
     Units { value, scale: 1000 }
 }
 
+/// "4 mg" or "not recorded", without allocating.
+struct SteroidText(Option<i64>);
+
+impl std::fmt::Display for SteroidText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(dose) => write!(f, "{} mg", ug(dose)),
+            None => f.write_str("not recorded"),
+        }
+    }
+}
+
 /// A new lesion counts unless it is absent, not assessed or equivocal.
 fn counts(lesion: &Lesion) -> bool {
     !matches!(
@@ -357,7 +369,7 @@ struct Lists<'a> {
 }
 
 /// A progression waiting for its confirming scan.
-struct Pending {
+struct Waiting {
     /// Row index (into the output rows) of the first unconfirmed scan.
     row: usize,
     day: i64,
@@ -411,7 +423,7 @@ pub(crate) fn run(
             Area(baseline_spd),
             lists.targets.len(),
             lists.non_measurable.len(),
-            baseline_steroid.map_or("not recorded".to_string(), |d| format!("{} mg", ug(d)))
+            SteroidText(baseline_steroid)
         );
         match rt_end {
             Some(end) => {
@@ -435,7 +447,7 @@ pub(crate) fn run(
         .map(|_| baseline_spd);
     let mut levels: Vec<Row> = Vec::new();
     let mut level_rows: Vec<usize> = Vec::new();
-    let mut pending: Option<Pending> = None;
+    let mut pending: Option<Waiting> = None;
     let mut steroid_since: Option<usize> = None;
     let mut progression = None;
     let mut steroid_gap_reported = false;
@@ -487,90 +499,20 @@ pub(crate) fn run(
         // 1. A progression waiting for confirmation.
         let mut decided: Option<(Response, bool)> = None; // (overall, final PD)
         if let Some(p) = &pending {
-            let names = &variant.names;
-            let clinical = f.clinical_worse || f.new_deficit;
-            let since = tp.day - p.day;
-            let first = &out[p.row];
-            let confirms = if clinical {
-                rules.push(Rule::new(
-                    names.clinical,
-                    format!(
-                        "clinical decline or new neurological deficit after the unconfirmed progression at {} (day {}) → PD",
-                        first.timepoint_id, first.day
-                    ),
-                ));
-                true
-            } else if variant.confirm_vs_first_scan {
-                let added: Vec<&str> = f
-                    .new_in_field
-                    .iter()
-                    .chain(&f.new_outside)
-                    .filter(|id| !p.new_ids.contains(id))
-                    .map(String::as_str)
-                    .collect();
-                let grew = match p.spd {
-                    Some(first_spd) if f.spd.missing == 0 => grown(rc.pd_rel, f.spd.sum, first_spd),
-                    _ => false,
-                };
-                let mut detail = String::with_capacity(120);
-                match p.spd {
-                    Some(first_spd) if f.spd.missing == 0 => {
-                        let _ = write!(
-                            detail,
-                            "SPD {} mm² {} {} × SPD {} mm² at {}",
-                            Area(f.spd.sum),
-                            if grew { "≥" } else { "<" },
-                            rc.pd_rel.one_plus(),
-                            Area(first_spd),
-                            first.timepoint_id
-                        );
-                    }
-                    _ => {
-                        let _ = write!(detail, "SPD not comparable with {}", first.timepoint_id);
-                    }
+            match follow_pending(rc, variant, p, &out[p.row], tp.day, &f, &mut rules) {
+                Pending::Confirmed => {
+                    out[p.row].confirmed = Some(true);
+                    row.confirmed = Some(true);
+                    decided = Some((Response::PD, true));
                 }
-                if !added.is_empty() {
-                    let _ = write!(detail, "; additional new lesion {}", added.join(", "));
+                Pending::Awaiting => {
+                    row.confirmed = Some(false);
+                    decided = Some((Response::PdUnconfirmed, false));
                 }
-                rules.push(Rule::new(names.compare, detail));
-                grew || !added.is_empty()
-            } else {
-                f.imaging_pd
-            };
-            if confirms && (clinical || since >= variant.confirm_min_days) {
-                let first_row = p.row;
-                rules.push(Rule::new(
-                    names.confirmed,
-                    format!(
-                        "progression confirmed {since} days after {} (day {}) → PD, dated to {}",
-                        out[first_row].timepoint_id,
-                        out[first_row].day,
-                        out[first_row].timepoint_id
-                    ),
-                ));
-                out[first_row].confirmed = Some(true);
-                decided = Some((Response::PD, true));
-                row.confirmed = Some(true);
-            } else if (confirms || f.imaging_pd) && since < variant.confirm_min_days {
-                rules.push(Rule::new(
-                    names.awaiting,
-                    format!(
-                        "{since} days after the unconfirmed progression at {} (day {}); confirmation needs a scan ≥ {} days after it → PD-unconfirmed",
-                        out[p.row].timepoint_id, out[p.row].day, variant.confirm_min_days
-                    ),
-                ));
-                decided = Some((Response::PdUnconfirmed, false));
-                row.confirmed = Some(false);
-            } else {
-                rules.push(Rule::new(
-                    names.not_confirmed,
-                    format!(
-                        "the progression at {} (day {}) is not confirmed {since} days later: pseudo-progression; assessed afresh",
-                        out[p.row].timepoint_id, out[p.row].day
-                    ),
-                ));
-                out[p.row].confirmed = Some(false);
-                pending = None;
+                Pending::NotConfirmed => {
+                    out[p.row].confirmed = Some(false);
+                    pending = None;
+                }
             }
         }
 
@@ -665,7 +607,7 @@ pub(crate) fn run(
         level_rows.push(row_index);
 
         if starts_pending {
-            pending = Some(Pending {
+            pending = Some(Waiting {
                 row: row_index,
                 day: tp.day,
                 spd: (f.spd.missing == 0).then_some(f.spd.sum),
@@ -1108,6 +1050,106 @@ fn findings(
     }
 }
 
+/// What a later scan makes of a waiting progression.
+enum Pending {
+    Confirmed,
+    Awaiting,
+    /// Not confirmed (pseudo-progression): the scan is assessed afresh.
+    NotConfirmed,
+}
+
+/// Spec §7.2 / §7.3: clinical decline (or, for iRANO, a new neurological deficit) confirms
+/// at once; otherwise a scan at least `confirm_min_days` later confirms with ≥ pd_rel growth
+/// over the first unconfirmed scan or an additional new lesion (or, with the alternative
+/// rule, still progression against the reference). An earlier scan that still shows
+/// progression keeps waiting; anything else is not a confirmation.
+fn follow_pending(
+    rc: &RanoConfig,
+    variant: &Variant,
+    p: &Waiting,
+    first: &TimepointAssessment,
+    day: i64,
+    f: &Findings,
+    rules: &mut Vec<Rule>,
+) -> Pending {
+    let names = &variant.names;
+    let clinical = f.clinical_worse || f.new_deficit;
+    let since = day - p.day;
+    let confirms = if clinical {
+        rules.push(Rule::new(
+            names.clinical,
+            format!(
+                "clinical decline or new neurological deficit after the unconfirmed progression at {} (day {}) → PD",
+                first.timepoint_id, first.day
+            ),
+        ));
+        true
+    } else if variant.confirm_vs_first_scan {
+        let added: Vec<&str> = f
+            .new_in_field
+            .iter()
+            .chain(&f.new_outside)
+            .filter(|id| !p.new_ids.contains(id))
+            .map(String::as_str)
+            .collect();
+        let mut detail = String::with_capacity(120);
+        let grew = match p.spd {
+            Some(first_spd) if f.spd.missing == 0 => {
+                let grew = grown(rc.pd_rel, f.spd.sum, first_spd);
+                let _ = write!(
+                    detail,
+                    "SPD {} mm² {} {} × SPD {} mm² at {}",
+                    Area(f.spd.sum),
+                    if grew { "≥" } else { "<" },
+                    rc.pd_rel.one_plus(),
+                    Area(first_spd),
+                    first.timepoint_id
+                );
+                grew
+            }
+            _ => {
+                let _ = write!(detail, "SPD not comparable with {}", first.timepoint_id);
+                false
+            }
+        };
+        if !added.is_empty() {
+            let _ = write!(detail, "; additional new lesion {}", added.join(", "));
+        }
+        rules.push(Rule::new(names.compare, detail));
+        grew || !added.is_empty()
+    } else {
+        f.imaging_pd
+    };
+    if confirms && (clinical || since >= variant.confirm_min_days) {
+        rules.push(Rule::new(
+            names.confirmed,
+            format!(
+                "progression confirmed {since} days after {} (day {}) → PD, dated to {}",
+                first.timepoint_id, first.day, first.timepoint_id
+            ),
+        ));
+        Pending::Confirmed
+    } else if (confirms || f.imaging_pd) && since < variant.confirm_min_days {
+        rules.push(Rule::new(
+            names.awaiting,
+            format!(
+                "{since} days after the unconfirmed progression at {} (day {}); confirmation needs a scan ≥ {} days after it → PD-unconfirmed",
+                first.timepoint_id, first.day, variant.confirm_min_days
+            ),
+        ));
+        Pending::Awaiting
+    } else {
+        rules.push(Rule::new(
+            names.not_confirmed,
+            format!(
+                "the progression at {} (day {}) is not confirmed {since} days later: pseudo-progression; assessed afresh",
+                first.timepoint_id, first.day
+            ),
+        ));
+        Pending::NotConfirmed
+    }
+}
+
 /// What the early window after radiotherapy makes of a scan.
 enum Window {
     /// Progression (after the window, or new enhancement outside the field inside it).
@@ -1281,7 +1323,9 @@ fn response(
                 ));
                 imaging = Response::PR;
             }
-            (None, _) | (Some(_), None) => rules.push(Rule::new(
+            // Recorded on one side only: say so (no steroid data at all is said once, on the
+            // baseline row).
+            (None, Some(_)) | (Some(_), None) => rules.push(Rule::new(
                 "rano.steroids.not_recorded",
                 "steroid dose not recorded at this scan or at baseline: not checked".into(),
             )),
@@ -1325,19 +1369,19 @@ fn response_of(level: Level) -> Response {
     }
 }
 
-/// Whether the subject carries anything the RANO family reads beyond RECIST: a glioma
-/// context, radiotherapy or immunotherapy dates, clinical data, a radiation-field flag, or a
-/// second diameter on a non-nodal lesion.
+/// Whether RANO problems concern this subject: a glioma context, or — with no disease
+/// given — anything the RANO family reads beyond RECIST (radiotherapy end, clinical data,
+/// a radiation-field flag, a second diameter on a non-nodal lesion).
 fn rano_inputs_present(observed: &Observed) -> bool {
-    let context = observed.subject.context.as_ref();
-    observed.disease() == Some(Disease::HighGradeGlioma)
-        || context.is_some_and(|c| {
-            c.radiotherapy_end_day.is_some()
-                || c.radiotherapy_end_date.is_some()
-                || c.immunotherapy_start_day.is_some()
-                || c.immunotherapy_start_date.is_some()
-        })
-        || observed.timepoints.iter().any(|t| t.tp.clinical.is_some())
-        || observed
-            .any_lesion(|l| l.outside_rt_field.is_some() || (!l.nodal && l.short_axis_mm.is_some()))
+    match observed.disease() {
+        Some(disease) => disease == Disease::HighGradeGlioma,
+        None => {
+            observed.subject.context.as_ref().is_some_and(|c| {
+                c.radiotherapy_end_day.is_some() || c.radiotherapy_end_date.is_some()
+            }) || observed.timepoints.iter().any(|t| t.tp.clinical.is_some())
+                || observed.any_lesion(|l| {
+                    l.outside_rt_field.is_some() || (!l.nodal && l.short_axis_mm.is_some())
+                })
+        }
+    }
 }

@@ -355,7 +355,7 @@ fn a_plain_recist_timeline_gets_no_problems_from_criteria_whose_inputs_it_lacks(
     // Long axes only, no context, no clinical data: the raw-lesion criteria give their
     // rows (NE where they cannot measure) but list no problems; RECIST 1.1 lists none
     // either (both targets measurable).
-    let doc = targets_only(&[(0, &[30.0, 20.0]), (56, &[20.0, 14.0])]);
+    let plain = targets_only(&[(0, &[30.0, 20.0]), (56, &[20.0, 14.0])]);
     let all = [
         RECIST,
         Criterion::Rano,
@@ -365,7 +365,7 @@ fn a_plain_recist_timeline_gets_no_problems_from_criteria_whose_inputs_it_lacks(
         CHOI,
         PERCIST,
     ];
-    let a = assess(&doc, &all, &[]);
+    let a = assess(&plain, &all, &[]);
     assert!(problem_kinds(&a).is_empty(), "{:?}", problem_kinds(&a));
     // 50 → 34 mm = −32 % → RECIST PR; no viable diameters → mRECIST NE; PERCIST NE.
     assert_eq!(overall(&a, RECIST), ["BL", "PR"]);
@@ -373,4 +373,24 @@ fn a_plain_recist_timeline_gets_no_problems_from_criteria_whose_inputs_it_lacks(
     assert_eq!(overall(&a, PERCIST), ["BL", "NE"]);
     // Choi still measures size: −32 % ≥ 10 % → PR without attenuation.
     assert_eq!(overall(&a, CHOI), ["BL", "PR"]);
+    // A solid tumour with clinical data and an immunotherapy start is still not a glioma:
+    // no RANO problems. The same lesions in a glioma subject are (targets lack a second
+    // diameter, so they are assessed as non-measurable disease).
+    let with_context = |disease: &str| {
+        doc(json!([{ "subject_id": "S1",
+            "context": { "disease": disease, "immunotherapy_start_day": 0 },
+            "timepoints": [
+                { "day": 0, "lesions": targets_at(&[30.0]), "clinical": { "steroid_dose_mg": 0.0 } },
+                { "day": 56, "lesions": targets_at(&[20.0]) }
+            ] }]))
+    };
+    let a = assess(&with_context("solid_tumor"), &all, &[]);
+    assert!(problem_kinds(&a).is_empty(), "{:?}", problem_kinds(&a));
+    let a = assess(&with_context("high_grade_glioma"), &all, &[]);
+    assert_eq!(
+        problem_kinds(&a),
+        ["rano_target_unmeasured_at_baseline"],
+        "{:?}",
+        problem_kinds(&a)
+    );
 }
