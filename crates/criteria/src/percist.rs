@@ -143,24 +143,22 @@ fn diff_reaches(strict: bool, diff: i64, threshold: Fraction) -> bool {
     )
 }
 
-/// The hottest SULpeak of the (non-new) lesions at a scan.
-struct Hottest {
-    /// Highest known SULpeak and its lesion.
-    max: Option<(i64, String)>,
+/// The hottest SULpeak of the (non-new) lesions at a scan (borrowed ids: no allocation
+/// unless a lesion lacks its SULpeak).
+struct Hottest<'a> {
+    /// Highest known SULpeak and its lesion (the smaller id on ties: lesions come in id order).
+    max: Option<(i64, &'a str)>,
     /// Present lesions without a SULpeak.
-    unknown: Vec<String>,
+    unknown: Vec<&'a str>,
     /// Every lesion gone.
     all_gone: bool,
-    /// Every known SULpeak (for CMR against the liver).
-    values: Vec<i64>,
 }
 
-fn hottest(tp: &ObservedTimepoint) -> Hottest {
+fn hottest<'a>(tp: &ObservedTimepoint<'a>) -> Hottest<'a> {
     let mut h = Hottest {
         max: None,
         unknown: Vec::new(),
         all_gone: true,
-        values: Vec::new(),
     };
     for lesion in tp.lesions.iter().filter(|l| l.role != Role::New) {
         if matches!(lesion.status, Some(LesionStatus::Absent)) || lesion.coalesced_into.is_some() {
@@ -169,12 +167,11 @@ fn hottest(tp: &ObservedTimepoint) -> Hottest {
         h.all_gone = false;
         match sul_units(lesion.sul_peak) {
             Some(v) => {
-                h.values.push(v);
-                if h.max.as_ref().is_none_or(|(m, _)| v > *m) {
-                    h.max = Some((v, lesion.lesion_id.clone()));
+                if h.max.is_none_or(|(m, _)| v > m) {
+                    h.max = Some((v, lesion.lesion_id.as_str()));
                 }
             }
-            None => h.unknown.push(lesion.lesion_id.clone()),
+            None => h.unknown.push(lesion.lesion_id.as_str()),
         }
     }
     h
@@ -326,10 +323,10 @@ pub fn assess(
                 PmdReference::Nadir => reference,
             };
             let decided = decide(config, tp, &h, base_peak, reference, &mut rules);
-            if let Some((peak, _)) = &h.max {
+            if let Some((peak, _)) = h.max {
                 if h.unknown.is_empty() {
-                    row.change_from_baseline_pct = display_percent_change(*peak, base_peak);
-                    row.change_from_nadir_pct = display_percent_change(*peak, reference);
+                    row.change_from_baseline_pct = display_percent_change(peak, base_peak);
+                    row.change_from_nadir_pct = display_percent_change(peak, reference);
                 }
             }
             if !h.unknown.is_empty() && decided == Response::NE {
@@ -353,8 +350,8 @@ pub fn assess(
         };
         if matches!(overall, Response::CMR | Response::PMR | Response::SMD) && h.unknown.is_empty()
         {
-            if let (Some((peak, _)), Some(n)) = (&h.max, nadir) {
-                nadir = Some(n.min(*peak));
+            if let (Some((peak, _)), Some(n)) = (h.max, nadir) {
+                nadir = Some(n.min(peak));
             } else if h.all_gone {
                 nadir = Some(0);
             }
@@ -408,14 +405,13 @@ fn decide(
         ));
         return Response::CMR;
     }
-    let Some((peak, id)) = &h.max else {
+    let Some((peak, id)) = h.max else {
         rules.push(Rule::new(
             "percist.sul_peak.missing",
             format!("no sul_peak recorded for {} → NE", h.unknown.join(", ")),
         ));
         return Response::NE;
     };
-    let peak = *peak;
     // PMD: peak > (1 + rel) × reference and peak − reference > abs.
     let rel = pc.pmd_rel;
     let grew = beyond(
@@ -451,7 +447,8 @@ fn decide(
         return Response::NE;
     }
     if let Some(liver) = sul_units(tp.tp.liver_sul_mean) {
-        if h.values.iter().all(|v| *v <= liver) {
+        // Every known SULpeak at or below the liver mean ⇔ the hottest one is (none unknown).
+        if peak <= liver {
             rules.push(Rule::new(
                 "percist.cmr",
                 format!(
