@@ -78,7 +78,8 @@ fn sample_timeline_assesses_and_follows_both_schemas() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("4 subject(s), 2 criterion(s)"), "{stderr}");
+    // pipeline.toml enables RECIST 1.1, iRECIST, irRC, irRECIST and imRECIST.
+    assert!(stderr.contains("4 subject(s), 5 criterion(s)"), "{stderr}");
 
     let timeline: Value = serde_json::from_slice(
         &std::fs::read(repo().join("fixtures/sample-timeline.json")).unwrap(),
@@ -469,4 +470,140 @@ fn immune_criteria_end_to_end_follow_the_schema_and_summarise_flags() {
         "{stderr}"
     );
     assert!(!stderr.contains("discordant_progression_date"), "{stderr}");
+}
+
+/// The flags of one subject, as (kind, message).
+fn subject_flags(assessment: &Value, subject: &str) -> Vec<(String, String)> {
+    assessment["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subject_id"] == subject)
+        .and_then(|s| s["flags"].as_array())
+        .map(|flags| {
+            flags
+                .iter()
+                .map(|f| {
+                    (
+                        f["kind"].as_str().unwrap().to_string(),
+                        f["message"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn neuro_hcc_gist_and_pet_criteria_assess_end_to_end_and_follow_the_schema() {
+    let enh = |ld: f64, perp: f64| json!({"lesion_id": "T1", "role": "target", "organ": "brain", "long_axis_mm": ld, "short_axis_mm": perp});
+    let doc = json!({"schema": "oncoread.timeline/1", "subjects": [
+        {"subject_id": "GLIOMA-1",
+         "context": {"disease": "high_grade_glioma", "radiotherapy_end_day": 42, "immunotherapy_start_day": 100},
+         "timepoints": [
+            {"day": 0, "lesions": [enh(20.0, 20.0)], "clinical": {"steroid_dose_mg": 4.0}},
+            {"day": 100, "lesions": [enh(25.0, 24.0)], "clinical": {"steroid_dose_mg": 4.0}},
+            {"day": 200, "lesions": [enh(40.0, 20.0)],
+             "clinical": {"steroid_dose_mg": 4.0, "new_neurological_deficit": false}}]},
+        {"subject_id": "HCC-1", "context": {"disease": "hcc"}, "timepoints": [
+            {"day": 0, "lesions": [{"lesion_id": "T1", "role": "target", "organ": "liver",
+                                    "long_axis_mm": 50.0, "viable_long_axis_mm": 40.0}]},
+            {"day": 56, "lesions": [{"lesion_id": "T1", "role": "target", "organ": "liver",
+                                     "long_axis_mm": 50.0, "viable_long_axis_mm": 20.0}]}]},
+        {"subject_id": "GIST-1", "context": {"disease": "gist"}, "timepoints": [
+            {"day": 0, "lesions": [{"lesion_id": "T1", "role": "target", "organ": "stomach",
+                                    "long_axis_mm": 50.0, "mean_hu": 100.0}]},
+            {"day": 56, "lesions": [{"lesion_id": "T1", "role": "target", "organ": "stomach",
+                                     "long_axis_mm": 50.0, "mean_hu": 80.0}]}]},
+        {"subject_id": "PET-1", "timepoints": [
+            {"day": 0, "liver_sul_mean": 2.0, "liver_sul_sd": 0.3,
+             "lesions": [{"lesion_id": "L1", "role": "target", "organ": "lung", "sul_peak": 10.0}]},
+            {"day": 56, "liver_sul_mean": 2.0, "liver_sul_sd": 0.3,
+             "lesions": [{"lesion_id": "L1", "role": "target", "organ": "lung", "sul_peak": 13.5}]}]}
+    ]});
+    assert_valid(
+        &schema("timeline.schema.json"),
+        &doc,
+        "the hand-made timeline",
+    );
+    let (output, assessment) = assess_doc(
+        &doc,
+        &["--criteria", "rano,irano,rano2,mrecist,choi,percist"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let assessment = assessment.expect("the assessment is JSON");
+    assert_valid(
+        &schema("assessment.schema.json"),
+        &assessment,
+        "the assessment",
+    );
+
+    // GLIOMA-1: baseline 20×20 = 400 mm²; radiotherapy ended day 42.
+    // Day 100 (58 days after, inside the 12-week window): 25×24 = 600 ≥ 1.25 × 400, growth in
+    // the field → SD under RANO and iRANO (rule + flag). Day 200 (after the window): 40×20 =
+    // 800 ≥ 1.25 × 600 (smallest post-radiotherapy scan) → RANO PD. iRANO: day 200 is 100
+    // days after the immunotherapy start (≤ 183), no new deficit → PD-unconfirmed, the
+    // confirming scan due from day 200 + 84 = 284. RANO 2.0: day 100 is the first
+    // post-radiotherapy scan → its baseline; day 200: 800 ≥ 1.25 × 600 after the window → PD.
+    let rano = criterion(&assessment, "GLIOMA-1", "rano");
+    assert_eq!(overall(rano), ["BL", "SD", "PD"]);
+    assert_eq!(rano["timepoints"][1]["burden_mm2"], json!(600.0));
+    assert!(rano["timepoints"][1]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["rule"] == "rano.early_window.in_field_growth"));
+    assert_eq!(rano["progression"]["day"], json!(200));
+    let irano = criterion(&assessment, "GLIOMA-1", "irano");
+    assert_eq!(overall(irano), ["BL", "SD", "PD-unconfirmed"]);
+    assert_eq!(irano["progression"], Value::Null);
+    let rano2 = criterion(&assessment, "GLIOMA-1", "rano2");
+    assert_eq!(overall(rano2), ["BL", "BL", "PD"]);
+    assert_eq!(rano2["progression"]["day"], json!(200));
+    let flags = subject_flags(&assessment, "GLIOMA-1");
+    let kinds: Vec<&str> = flags.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "rano_early_window",
+            "rano_early_window",
+            "awaiting_confirmation"
+        ],
+        "{flags:?}"
+    );
+    assert!(flags[2].1.contains("day 284"), "{}", flags[2].1);
+
+    // HCC-1: viable 40 → 20 mm = −50 % ≤ −30 % → mRECIST PR.
+    assert_eq!(
+        overall(criterion(&assessment, "HCC-1", "mrecist")),
+        ["BL", "PR"]
+    );
+    // GIST-1: size unchanged, 100 → 80 HU = −20 % ≥ 15 % → Choi PR.
+    assert_eq!(
+        overall(criterion(&assessment, "GIST-1", "choi")),
+        ["BL", "PR"]
+    );
+    // PET-1: measurable (10 ≥ 1.5 × 2.0 + 2 × 0.3 = 3.6); 10 → 13.5 = +35 % and +3.5 SUL
+    // (> 30 %, > 0.8) → PMD.
+    let percist = criterion(&assessment, "PET-1", "percist");
+    assert_eq!(overall(percist), ["BL", "PMD"]);
+    assert_eq!(percist["best_overall_response"], "PMD");
+    // Missing inputs are NE, never a failure: PERCIST on the glioma has no sul_peak.
+    assert_eq!(
+        overall(criterion(&assessment, "GLIOMA-1", "percist")),
+        ["BL", "NE", "NE"]
+    );
+
+    // The effective config lists the new keys with their defaults.
+    assert_eq!(assessment["config"]["rano.early_window_days"], json!(84));
+    assert_eq!(assessment["config"]["irano.window_days"], json!(183));
+    assert_eq!(
+        assessment["config"]["rano2.confirm_reference"],
+        json!("preliminary_scan")
+    );
+    assert_eq!(assessment["config"]["percist.pmd_strict"], json!(true));
 }

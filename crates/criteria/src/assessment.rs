@@ -52,12 +52,18 @@ impl Criterion {
     ];
 
     /// The criteria this version of the engine implements.
-    pub const IMPLEMENTED: [Criterion; 5] = [
+    pub const IMPLEMENTED: [Criterion; 11] = [
         Criterion::Recist11,
         Criterion::Irecist,
         Criterion::Irrc,
         Criterion::Irrecist,
         Criterion::Imrecist,
+        Criterion::Rano,
+        Criterion::Irano,
+        Criterion::Rano2,
+        Criterion::Mrecist,
+        Criterion::Choi,
+        Criterion::Percist,
     ];
 
     pub fn name(self) -> &'static str {

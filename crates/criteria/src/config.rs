@@ -133,6 +133,12 @@ pub struct Config {
     pub irrc: IrrcConfig,
     pub irrecist: IrrecistConfig,
     pub imrecist: ImrecistConfig,
+    pub rano: crate::rano::RanoConfig,
+    pub irano: crate::irano::IranoConfig,
+    pub rano2: crate::rano2::Rano2Config,
+    pub mrecist: crate::mrecist::MrecistConfig,
+    pub choi: crate::choi::ChoiConfig,
+    pub percist: crate::percist::PercistConfig,
 }
 
 impl Default for Config {
@@ -180,6 +186,12 @@ impl Default for Config {
             irrc: IrrcConfig::default(),
             irrecist: IrrecistConfig::default(),
             imrecist: ImrecistConfig::default(),
+            rano: Default::default(),
+            irano: Default::default(),
+            rano2: Default::default(),
+            mrecist: Default::default(),
+            choi: Default::default(),
+            percist: Default::default(),
         }
     }
 }
@@ -224,13 +236,23 @@ pub const KEYS: &[&str] = &[
     "irecist.max_new_targets_per_organ",
 ];
 
-/// Every key of every criterion, in the order the effective configuration lists them.
+/// Every key of every criterion: [`KEYS`], then each criterion module's own keys.
 pub fn all_keys() -> impl Iterator<Item = &'static str> {
-    KEYS.iter()
-        .chain(crate::irrc::KEYS)
-        .chain(crate::irrecist::KEYS)
-        .chain(crate::imrecist::KEYS)
-        .copied()
+    [
+        KEYS,
+        crate::irrc::KEYS,
+        crate::irrecist::KEYS,
+        crate::imrecist::KEYS,
+        crate::rano::KEYS,
+        crate::irano::KEYS,
+        crate::rano2::KEYS,
+        crate::mrecist::KEYS,
+        crate::choi::KEYS,
+        crate::percist::KEYS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
 }
 
 impl Config {
@@ -250,15 +272,17 @@ impl Config {
 
     /// Sets a key from a JSON (or TOML-converted) value.
     pub fn set(&mut self, key: &str, value: &Value) -> Result<(), ConfigError> {
-        // Criteria with their own modules parse their own keys.
-        if key.starts_with("irrc.") {
-            return self.irrc.set(key, value);
-        }
-        if key.starts_with("irrecist.") {
-            return self.irrecist.set(key, value);
-        }
-        if key.starts_with("imrecist.") {
-            return self.imrecist.set(key, value);
+        match key.split_once('.').map(|(prefix, _)| prefix) {
+            Some("irrc") => return self.irrc.set(key, value),
+            Some("irrecist") => return self.irrecist.set(key, value),
+            Some("imrecist") => return self.imrecist.set(key, value),
+            Some("rano") => return self.rano.set(key, value),
+            Some("irano") => return self.irano.set(key, value),
+            Some("rano2") => return self.rano2.set(key, value),
+            Some("mrecist") => return self.mrecist.set(key, value),
+            Some("choi") => return self.choi.set(key, value),
+            Some("percist") => return self.percist.set(key, value),
+            _ => {}
         }
         let r = &mut self.recist;
         let i = &mut self.irecist;
@@ -396,7 +420,7 @@ impl Config {
         let i = &self.irecist;
         let mm = |m: Micrometres| number_mm(m);
         let frac = fraction_json;
-        let entries: Vec<(&str, Value)> = vec![
+        let mut entries: Vec<(&str, Value)> = vec![
             (
                 "measurement_rounding",
                 json!(match self.measurement_rounding {
@@ -514,6 +538,12 @@ impl Config {
                 json!(i.max_new_targets_per_organ),
             ),
         ];
+        self.rano.effective(&mut entries);
+        self.irano.effective(&mut entries);
+        self.rano2.effective(&mut entries);
+        self.mrecist.effective(&mut entries);
+        self.choi.effective(&mut entries);
+        self.percist.effective(&mut entries);
         entries
             .into_iter()
             .chain(self.irrc.effective())

@@ -15,13 +15,22 @@ pub mod timeline;
 
 mod bor;
 mod categories;
+mod choi;
 mod flags;
 mod immune_burden;
 mod imrecist;
+mod irano;
 mod irecist;
 mod irrc;
 mod irrecist;
+mod lesion_tables;
+mod mrecist;
+mod neuro_flags;
+mod observed;
+mod percist;
 mod prepare;
+mod rano;
+mod rano2;
 mod recist;
 mod rows;
 
@@ -85,6 +94,20 @@ pub fn assess_timeline(
     })
 }
 
+/// Criteria that read the raw timeline lesions ([`observed`]) instead of the RECIST
+/// preparation.
+fn reads_raw_lesions(criterion: Criterion) -> bool {
+    matches!(
+        criterion,
+        Criterion::Rano
+            | Criterion::Irano
+            | Criterion::Rano2
+            | Criterion::Mrecist
+            | Criterion::Choi
+            | Criterion::Percist
+    )
+}
+
 /// Assesses one subject under every given criterion.
 pub fn assess_subject(
     subject: &timeline::Subject,
@@ -92,17 +115,35 @@ pub fn assess_subject(
     criteria: &[Criterion],
 ) -> Result<SubjectAssessment, InputError> {
     let mut problems = Vec::new();
-    let prepared = prepare::prepare_subject(subject, config, &mut problems)?;
-    let base = categories::base_categories(config, &prepared);
+    // The RECIST preparation (with its RECIST measurability problems and input demands)
+    // only when a criterion uses it; the others read the raw lesions.
+    let (prepared, base) = if criteria.iter().any(|c| !reads_raw_lesions(*c)) {
+        let prepared = prepare::prepare_subject(subject, config, &mut problems)?;
+        let base = categories::base_categories(config, &prepared);
+        (Some(prepared), Some(base))
+    } else {
+        (None, None)
+    };
+    let observed = if criteria.iter().any(|c| reads_raw_lesions(*c)) {
+        Some(observed::Observed::build(subject, config, &mut problems)?)
+    } else {
+        None
+    };
     let mut assessments = Vec::with_capacity(criteria.len());
     for criterion in criteria {
-        assessments.push(match criterion {
-            Criterion::Recist11 => recist::assess(config, &prepared, &base),
-            Criterion::Irecist => irecist::assess(config, &prepared, &base),
-            Criterion::Irrc => irrc::assess(config, subject, &prepared, &mut problems),
-            Criterion::Irrecist => irrecist::assess(config, &prepared, &base),
-            Criterion::Imrecist => imrecist::assess(config, &prepared, &base),
-            other => {
+        assessments.push(match (criterion, &prepared, &base, &observed) {
+            (Criterion::Recist11, Some(p), Some(b), _) => recist::assess(config, p, b),
+            (Criterion::Irecist, Some(p), Some(b), _) => irecist::assess(config, p, b),
+            (Criterion::Irrc, Some(p), _, _) => irrc::assess(config, subject, p, &mut problems),
+            (Criterion::Irrecist, Some(p), Some(b), _) => irrecist::assess(config, p, b),
+            (Criterion::Imrecist, Some(p), Some(b), _) => imrecist::assess(config, p, b),
+            (Criterion::Rano, _, _, Some(o)) => rano::assess(config, o, &mut problems),
+            (Criterion::Irano, _, _, Some(o)) => irano::assess(config, o, &mut problems),
+            (Criterion::Rano2, _, _, Some(o)) => rano2::assess(config, o, &mut problems),
+            (Criterion::Mrecist, _, _, Some(o)) => mrecist::assess(config, o, &mut problems),
+            (Criterion::Choi, _, _, Some(o)) => choi::assess(config, o, &mut problems),
+            (Criterion::Percist, _, _, Some(o)) => percist::assess(config, o, &mut problems),
+            (other, ..) => {
                 return Err(InputError::document(
                     "",
                     &format!("criterion {} is not implemented", other.name()),
@@ -110,7 +151,8 @@ pub fn assess_subject(
             }
         });
     }
-    let flags = flags::cross_criterion_flags(config, &assessments);
+    let mut flags = flags::cross_criterion_flags(config, &assessments);
+    flags.extend(neuro_flags::neuro_flags(config, &assessments));
     Ok(SubjectAssessment {
         subject_id: subject.subject_id.clone(),
         reader: subject.reader.clone(),

@@ -181,7 +181,7 @@ struct DatedTimepoint<'a> {
     tp: &'a crate::timeline::Timepoint,
 }
 
-fn timepoint_label(tp: &crate::timeline::Timepoint, index: usize) -> String {
+pub(crate) fn timepoint_label(tp: &crate::timeline::Timepoint, index: usize) -> String {
     tp.timepoint_id
         .clone()
         .unwrap_or_else(|| format!("TP{}", index + 1))
@@ -268,6 +268,21 @@ fn date_timepoints<'a>(
     }
     dated.sort_by_key(|d| (d.day, d.index != baseline, d.index));
     Ok((baseline, dated))
+}
+
+/// The timepoints in day order for criteria that read the raw lesions (RANO, mRECIST,
+/// Choi, PERCIST): the baseline's index into `subject.timepoints`, then every timepoint
+/// as (index, absolute day), sorted like [`prepare_subject`] sorts them.
+pub(crate) fn ordered_timepoints(
+    subject: &Subject,
+    config: &Config,
+) -> Result<(usize, Vec<(usize, i64)>), InputError> {
+    let ctx = Ctx {
+        subject: &subject.subject_id,
+        config,
+    };
+    let (baseline, dated) = date_timepoints(&ctx, subject)?;
+    Ok((baseline, dated.iter().map(|d| (d.index, d.day)).collect()))
 }
 
 /// Prepares a subject; problems that do not stop the assessment go to `problems`.
@@ -493,10 +508,15 @@ fn therapy_start_day(
 }
 
 fn subject_problem(ctx: &Ctx, kind: &str, message: String) -> Problem {
+    problem_for(ctx.subject, kind, message)
+}
+
+/// A problem of one subject (the subject id travels in the problem's extra keys).
+pub(crate) fn problem_for(subject_id: &str, kind: &str, message: String) -> Problem {
     let mut problem = Problem::new(kind, message);
     problem.extra.insert(
         "subject_id".into(),
-        serde_json::Value::String(ctx.subject.to_string()),
+        serde_json::Value::String(subject_id.to_string()),
     );
     problem
 }

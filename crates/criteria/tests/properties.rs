@@ -4,10 +4,14 @@
 //! - random timelines (valid or not) never panic: they assess or return an error.
 //!
 //! Every implemented criterion takes part (RECIST 1.1, iRECIST, irRC, irRECIST, imRECIST).
+//! - the same for the criteria that read the raw lesions (RANO family, mRECIST, Choi,
+//!   PERCIST), on timelines with random second diameters, radiation field, attenuation,
+//!   SULpeak, viable diameters, clinical data, liver reference and therapy context.
 
 use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::timeline::{
-    Change, Lesion, LesionStatus, Role, ScanStatus, Subject, Timeline, Timepoint,
+    Change, Clinical, ClinicalStatus, Context, Lesion, LesionStatus, Role, ScanStatus, Subject,
+    T2Flair, Timeline, Timepoint,
 };
 use oncoread_criteria::{assess_timeline, Config, Criterion, Response};
 use proptest::prelude::*;
@@ -18,6 +22,16 @@ const CRITERIA: [Criterion; 5] = [
     Criterion::Irrc,
     Criterion::Irrecist,
     Criterion::Imrecist,
+];
+
+/// The criteria that read the raw timeline lesions.
+const RAW_CRITERIA: [Criterion; 6] = [
+    Criterion::Rano,
+    Criterion::Irano,
+    Criterion::Rano2,
+    Criterion::Mrecist,
+    Criterion::Choi,
+    Criterion::Percist,
 ];
 
 #[derive(Debug, Clone)]
@@ -306,4 +320,126 @@ proptest! {
 
 fn subject_lesion_id(_: &Assessment, id: &str) -> String {
     id.to_string()
+}
+
+/// A small deterministic generator (xorshift) for filling optional fields.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, sides: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % sides
+    }
+
+    /// A value with one or two decimals in `0..max`, or none one time in four.
+    fn maybe(&mut self, max: u64) -> Option<f64> {
+        (self.roll(4) != 0).then(|| self.roll(max * 100) as f64 / 100.0)
+    }
+}
+
+/// Adds, at random, every input the raw-lesion criteria read.
+fn enrich(mut subject: Subject, seed: u64) -> Subject {
+    let mut d = Dice(seed | 1);
+    subject.context = (d.roll(4) != 0).then(|| Context {
+        radiotherapy_end_day: (d.roll(3) != 0).then(|| d.roll(200) as i64 - 20),
+        immunotherapy_start_day: (d.roll(3) != 0).then(|| d.roll(200) as i64 - 20),
+        ..Context::default()
+    });
+    for tp in &mut subject.timepoints {
+        tp.liver_sul_mean = d.maybe(3);
+        tp.liver_sul_sd = d.maybe(1);
+        tp.clinical = (d.roll(3) != 0).then(|| Clinical {
+            clinical_status: [
+                None,
+                Some(ClinicalStatus::Improved),
+                Some(ClinicalStatus::Stable),
+                Some(ClinicalStatus::Worse),
+            ][d.roll(4) as usize],
+            steroid_dose_mg: d.maybe(16),
+            t2flair: [
+                None,
+                Some(T2Flair::Decreased),
+                Some(T2Flair::Stable),
+                Some(T2Flair::Increased),
+            ][d.roll(4) as usize],
+            new_neurological_deficit: [None, Some(false), Some(true)][d.roll(3) as usize],
+        });
+        for lesion in &mut tp.lesions {
+            if let Some(ld) = lesion.long_axis_mm {
+                if d.roll(5) != 0 {
+                    lesion.short_axis_mm = Some(ld * (d.roll(10) + 1) as f64 / 10.0);
+                }
+                lesion.viable_long_axis_mm =
+                    (d.roll(4) != 0).then(|| ld * d.roll(11) as f64 / 10.0);
+            }
+            lesion.outside_rt_field = [None, Some(false), Some(true)][d.roll(3) as usize];
+            lesion.mean_hu = d.maybe(200).map(|hu| hu - 50.0);
+            lesion.sul_peak = d.maybe(20);
+            lesion.new_intratumoral_nodule = (d.roll(8) == 0).then_some(true);
+        }
+    }
+    subject
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, max_global_rejects: 100_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn raw_lesion_criteria_never_panic(
+        subject in subject(),
+        seed in any::<u64>(),
+        drop_baseline_measure in any::<bool>(),
+        bad_date in any::<bool>(),
+        variant in 0u8..4,
+    ) {
+        let mut subject = enrich(subject, seed);
+        if drop_baseline_measure {
+            if let Some(l) = subject.timepoints[0].lesions.first_mut() {
+                l.long_axis_mm = None;
+                l.short_axis_mm = None;
+                l.sul_peak = None;
+            }
+        }
+        if bad_date {
+            subject.timepoints[0].date = Some("2025-02-30".into());
+        }
+        let mut config = Config::default();
+        let settings: &[(&str, &str)] = match variant {
+            0 => &[],
+            1 => &[("rano2.confirm_outside_window", "true"), ("irano.confirm_rule", "still_pd_vs_nadir"),
+                   ("rano.early_increase_label", "ne"), ("choi.size_pd_reference", "baseline")],
+            2 => &[("rano2.confirm_reference", "reference"), ("rano2.baseline", "protocol"),
+                   ("percist.pmd_reference", "nadir"), ("percist.pmd_strict", "false"),
+                   ("rano.steroid_increase_label", "sd"), ("choi.pr_requires_both", "true")],
+            _ => &[("recist.confirmation_required", "true"), ("recist.sd_anchor", "therapy_start"),
+                   ("rano.post_window_reference", "nadir"), ("mrecist.pd_abs_mm", "5")],
+        };
+        for (key, value) in settings {
+            config.set_text(key, value).unwrap();
+        }
+        let timeline = timeline_of(subject);
+        let _ = assess_timeline(&timeline, &config, &RAW_CRITERIA);
+        let all: Vec<Criterion> = CRITERIA.iter().chain(&RAW_CRITERIA).copied().collect();
+        let _ = assess_timeline(&timeline, &config, &all);
+    }
+
+    #[test]
+    fn raw_lesion_criteria_do_not_depend_on_input_order(subject in subject(), seed in any::<u64>()) {
+        let subject = enrich(subject, seed);
+        let original = assess_timeline(&timeline_of(subject.clone()), &Config::default(), &RAW_CRITERIA)
+            .expect("generated timelines are valid");
+        let mut shuffled = subject;
+        for tp in &mut shuffled.timepoints {
+            tp.lesions.reverse();
+        }
+        shuffled.timepoints.reverse();
+        let again = assess_timeline(&timeline_of(shuffled), &Config::default(), &RAW_CRITERIA)
+            .expect("generated timelines are valid");
+        prop_assert_eq!(
+            serde_json::to_string(&original).unwrap(),
+            serde_json::to_string(&again).unwrap()
+        );
+    }
 }
