@@ -19,6 +19,9 @@ fn sample_reports(name: &str, extra: &[&str]) -> PathBuf {
         "fixtures/sample-timeline.json",
         "--config",
         "pipeline.toml",
+        // The hand counts below are for these two criteria (pipeline.toml enables more).
+        "--criteria",
+        "recist1.1,irecist",
         "-o",
         assessment.to_str().unwrap(),
     ]);
