@@ -16,17 +16,16 @@
 //! to the whole-document path, which gives the exact errors and results it always gave.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 
 use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::timeline::{Problem, Subject, Timeline};
+use oncoread_criteria::timeline_fast::walk_document;
 use oncoread_criteria::{
     assess_subject, assess_timeline, Config, Criterion, InputError, TIMELINE_SCHEMA,
 };
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::json_layout::{to_writer_lines, LineFormatter, Splice};
 use crate::subject_json::write_subject;
@@ -125,9 +124,7 @@ pub fn assess_json(
     let mut state = State {
         config,
         criteria,
-        schema: None,
         timeline_problems: None,
-        seen_subjects: false,
         subject_problems: 0,
         direct,
         subject_json: Vec::new(),
@@ -138,16 +135,22 @@ pub fn assess_json(
         invalid: None,
         failed: None,
     };
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed = Document(&mut state)
-        .deserialize(&mut deserializer)
-        .and_then(|()| deserializer.end());
+    // Subjects are read by the fast reader (serde for any it declines), handed over in
+    // document order; anything unusual sends the whole document to the serde path.
+    let parts = walk_document(text, |subject| match state.subject(subject) {
+        Ok(()) => true,
+        Err(error) => {
+            state.failed = Some(error);
+            false
+        }
+    });
     if let Some(error) = state.failed {
         return Outcome::Failed(anyhow::Error::new(error).context("writing the assessment"));
     }
-    if parsed.is_err() || !state.seen_subjects || state.schema.as_deref() != Some(TIMELINE_SCHEMA) {
+    let Some(parts) = parts.filter(|p| p.schema == TIMELINE_SCHEMA) else {
         return Outcome::Fallback;
-    }
+    };
+    state.timeline_problems = parts.problems;
     if let Some(error) = state.invalid {
         return Outcome::Invalid(error);
     }
@@ -220,9 +223,7 @@ struct Direct<'f> {
 struct State<'a, 'f> {
     config: &'a Config,
     criteria: &'a [Criterion],
-    schema: Option<String>,
     timeline_problems: Option<Vec<Problem>>,
-    seen_subjects: bool,
     /// How many problems the subjects' assessments recorded.
     subject_problems: usize,
     direct: Option<Direct<'f>>,
@@ -354,72 +355,6 @@ impl State<'_, '_> {
             LineFormatter::with_splice(splice),
         )?;
         direct.file.flush()
-    }
-}
-
-/// The top-level object: `schema`, `subjects`, `problems`, nothing else, no duplicates.
-struct Document<'s, 'a, 'f>(&'s mut State<'a, 'f>);
-
-impl<'de> DeserializeSeed<'de> for Document<'_, '_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Document<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an oncoread.timeline/1 object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let state = self.0;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.as_ref() {
-                "schema" if state.schema.is_none() => state.schema = Some(map.next_value()?),
-                "problems" if state.timeline_problems.is_none() => {
-                    state.timeline_problems = Some(map.next_value()?)
-                }
-                "subjects" if !state.seen_subjects => {
-                    state.seen_subjects = true;
-                    map.next_value_seed(Subjects(&mut *state))?;
-                }
-                other => return Err(de::Error::custom(format_args!("unexpected key {other}"))),
-            }
-        }
-        Ok(())
-    }
-}
-
-struct Subjects<'s, 'a, 'f>(&'s mut State<'a, 'f>);
-
-impl<'de> DeserializeSeed<'de> for Subjects<'_, '_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Subjects<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of subjects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(subject) = seq.next_element::<Subject>()? {
-            if let Err(error) = self.0.subject(subject) {
-                let message = error.to_string();
-                self.0.failed = Some(error);
-                return Err(de::Error::custom(message));
-            }
-        }
-        Ok(())
     }
 }
 

@@ -55,18 +55,40 @@ impl std::iter::Sum for Micrometres {
 
 impl fmt::Display for Micrometres {
     /// Millimetres with at least one decimal and as many as the value needs (80.0, 23.15).
+    /// Written into a stack buffer and handed over once: rule texts format millions of
+    /// these, and `write!` with three arguments costs several times more.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
+        // Sign, up to 17 whole-millimetre digits (i64::MAX µm), point, 3 decimals.
+        let mut buf = [0u8; 24];
+        let mut end = buf.len();
         let abs = self.0.unsigned_abs();
-        let whole = abs / 1000;
-        let frac = abs % 1000;
-        if frac.is_multiple_of(100) {
-            write!(f, "{sign}{whole}.{}", frac / 100)
-        } else if frac.is_multiple_of(10) {
-            write!(f, "{sign}{whole}.{:02}", frac / 10)
+        let (mut whole, frac) = (abs / 1000, abs % 1000);
+        let decimals: &[u64] = if frac % 100 == 0 {
+            &[frac / 100]
+        } else if frac % 10 == 0 {
+            &[frac % 100 / 10, frac / 100]
         } else {
-            write!(f, "{sign}{whole}.{frac:03}")
+            &[frac % 10, frac % 100 / 10, frac / 100]
+        };
+        for digit in decimals {
+            end -= 1;
+            buf[end] = b'0' + *digit as u8;
         }
+        end -= 1;
+        buf[end] = b'.';
+        loop {
+            end -= 1;
+            buf[end] = b'0' + (whole % 10) as u8;
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            end -= 1;
+            buf[end] = b'-';
+        }
+        f.write_str(std::str::from_utf8(&buf[end..]).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -266,6 +288,11 @@ mod tests {
         assert_eq!(Micrometres(23_150).to_string(), "23.15");
         assert_eq!(Micrometres(5).to_string(), "0.005");
         assert_eq!(Micrometres(-5_400).to_string(), "-5.4");
+        assert_eq!(Micrometres(0).to_string(), "0.0");
+        assert_eq!(Micrometres(10).to_string(), "0.01");
+        assert_eq!(Micrometres(-1_001).to_string(), "-1.001");
+        assert_eq!(Micrometres(i64::MIN).to_string(), "-9223372036854775.808");
+        assert_eq!(Micrometres(i64::MAX).to_string(), "9223372036854775.807");
         assert_eq!(Micrometres(9_500).rounded_to_mm(), Micrometres(10_000));
         assert_eq!(Micrometres(9_499).rounded_to_mm(), Micrometres(9_000));
     }

@@ -12,6 +12,7 @@ pub mod dates;
 pub mod error;
 pub mod exact;
 pub mod timeline;
+pub mod timeline_fast;
 
 mod bor;
 mod categories;
