@@ -19,13 +19,19 @@ pub struct ReportArgs {
     /// The folder to write the reports into (created if missing).
     #[arg(long)]
     out: String,
-    /// Formats to write, comma-separated: csv, html, json.
+    /// Formats to write, comma-separated: csv, html, json, and sdtm (CDISC SDTM TU/TR/RS as
+    /// Dataset-JSON v1.1 and CSV; needs --timeline; written only when named).
     #[arg(long, default_value = "csv,html,json")]
     format: String,
 }
 
 pub fn run(args: ReportArgs) -> Result<u8> {
     let formats = Format::parse_list(&args.format).map_err(|e| anyhow!("--format: {e}"))?;
+    if formats.contains(&Format::Sdtm) && args.timeline.is_none() {
+        return Err(anyhow!(
+            "--format sdtm needs --timeline (TU and TR list the timeline's lesions)"
+        ));
+    }
     let assessment = read_assessment(&args.assessment)?;
     let timeline = args.timeline.as_deref().map(read_timeline).transpose()?;
     let written = write_reports(

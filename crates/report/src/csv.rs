@@ -10,19 +10,19 @@ use crate::subjects::{all_problems, timepoint_day, timepoint_label, TimelineInde
 use crate::text::{enum_name, optional_number, rules_line};
 use crate::{ReportError, ReportOptions};
 
-/// A CSV document under construction.
-struct Table {
-    out: String,
+/// A CSV document under construction (also the SDTM tables' writer).
+pub(crate) struct Table {
+    pub(crate) out: String,
 }
 
 impl Table {
-    fn new(header: &[&str]) -> Self {
+    pub(crate) fn new(header: &[&str]) -> Self {
         let mut table = Table { out: String::new() };
         table.record(header.iter().copied());
         table
     }
 
-    fn record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
+    pub(crate) fn record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
         for (i, field) in fields.into_iter().enumerate() {
             if i > 0 {
                 self.out.push(',');

@@ -1,6 +1,7 @@
 //! Reports of an assessment: the assessment itself as JSON, CSV tables (timepoints,
 //! subjects, lesions, problems) and one self-contained HTML page with SVG plots
-//! (waterfall, spider, swimmer), per-subject lesion tables and the why-trail.
+//! (waterfall, spider, swimmer), per-subject lesion tables and the why-trail; on request,
+//! the CDISC SDTM domains TU/TR/RS as Dataset-JSON v1.1 and CSV ([`Format::Sdtm`]).
 //!
 //! Everything is rendered in memory and each file is written atomically (temporary sibling,
 //! then rename). The output holds no timestamp unless [`ReportOptions::generated_at`] is
@@ -12,6 +13,7 @@ mod escape;
 mod html;
 mod plots;
 mod response_class;
+mod sdtm;
 mod subjects;
 mod summary;
 mod svg;
@@ -33,26 +35,37 @@ pub enum Format {
     Html,
     /// `assessment.json` (indented).
     Json,
+    /// `tu.json`, `tr.json`, `rs.json` (CDISC Dataset-JSON v1.1) and `tu.csv`, `tr.csv`,
+    /// `rs.csv`: the SDTM oncology domains. Needs the timeline (the lesions). Not in
+    /// [`Format::ALL`]: a submission format, written only when asked for.
+    Sdtm,
 }
 
 impl Format {
     /// Every format, in the order the files are written: what `--format` defaults to.
     pub const ALL: [Format; 3] = [Format::Csv, Format::Html, Format::Json];
 
+    /// Formats written only when named.
+    pub const ON_REQUEST: [Format; 1] = [Format::Sdtm];
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Html => "html",
             Format::Json => "json",
+            Format::Sdtm => "sdtm",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.name() == name)
+        Format::ALL
+            .into_iter()
+            .chain(Format::ON_REQUEST)
+            .find(|f| f.name() == name)
     }
 
     /// Parses a comma-separated list such as `csv,html` (duplicates collapse; the files are
-    /// written in [`Format::ALL`] order whatever the list's order).
+    /// written in the enum's order, csv, html, json, sdtm, whatever the list's order).
     pub fn parse_list(list: &str) -> Result<Vec<Format>, ReportError> {
         let mut formats = Vec::new();
         for name in list.split(',').map(str::trim) {
@@ -81,8 +94,17 @@ pub struct ReportOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("unknown report format `{name}` (expected a comma-separated list of csv, html, json)")]
+    #[error(
+        "unknown report format `{name}` (expected a comma-separated list of csv, html, json, sdtm)"
+    )]
     UnknownFormat { name: String },
+    #[error("the SDTM format needs the timeline (the lesions of TU and TR): give --timeline")]
+    SdtmNeedsTimeline,
+    #[error("SDTM {domain} has no variable {variable}")]
+    SdtmVariable {
+        domain: &'static str,
+        variable: &'static str,
+    },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -147,6 +169,10 @@ pub fn render(
             let mut json = serde_json::to_string_pretty(assessment)?;
             json.push('\n');
             files.push(("assessment.json", json));
+        }
+        Format::Sdtm => {
+            let timeline = timeline.ok_or(ReportError::SdtmNeedsTimeline)?;
+            files.extend(sdtm::render(assessment, timeline, options)?);
         }
     }
     Ok(files)
