@@ -1,0 +1,192 @@
+//! End-to-end tests of the DIMSE source (C-FIND and C-GET) against a real Orthanc PACS
+//! started by each test: the PACS gives the folder's timeline and the folder run's
+//! assessment, only what changed is fetched, and a stopped PACS fails the run at once
+//! with nothing written.
+
+mod common;
+
+use common::orthanc::{files_under, Orthanc};
+use common::{oncoread, repo, temp_dir};
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The four visits of one patient written with highdicom (CT images, TID 1500 reports,
+/// one of them amended, a key object selection and a presentation state).
+const LONGITUDINAL: &str = "fixtures/real/generated/highdicom-longitudinal";
+
+fn dicom_files(folder: &Path) -> Vec<PathBuf> {
+    files_under(folder)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "dcm"))
+        .collect()
+}
+
+fn extract(input: &str, index: &Path, out: &Path) -> Output {
+    oncoread(&[
+        "extract",
+        input,
+        "--index",
+        index.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The timeline without provenance (`source` names files or PACS instances) and without
+/// the problems' paths.
+fn without_provenance(mut timeline: Value) -> Value {
+    for subject in timeline["subjects"].as_array_mut().unwrap() {
+        for timepoint in subject["timepoints"].as_array_mut().unwrap() {
+            timepoint.as_object_mut().unwrap().remove("source");
+            for lesion in timepoint["lesions"].as_array_mut().unwrap() {
+                lesion.as_object_mut().unwrap().remove("source");
+            }
+        }
+    }
+    for problem in timeline["problems"].as_array_mut().unwrap() {
+        problem.as_object_mut().unwrap().remove("path");
+    }
+    timeline
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn the_pacs_gives_the_folders_timeline_and_fetches_only_what_changed() {
+    let dir = temp_dir("dimse-same");
+    let pacs = Orthanc::start(&dir.join("orthanc"), None);
+    let folder = repo().join(LONGITUDINAL);
+    // The first three visits now, the fourth later.
+    let (later, now): (Vec<PathBuf>, Vec<PathBuf>) = dicom_files(&folder)
+        .into_iter()
+        .partition(|p| p.to_string_lossy().contains("/T3/"));
+    pacs.stow(&now);
+
+    let index = dir.join("index.sqlite");
+    let first = extract(&pacs.dimse(), &index, &dir.join("t1.json"));
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("dimse: 3 studies, 3 fetched (0 failed)"),
+        "{}",
+        stderr(&first)
+    );
+
+    pacs.stow(&later);
+    let second = extract(&pacs.dimse(), &index, &dir.join("t2.json"));
+    assert!(second.status.success(), "{}", stderr(&second));
+    // Only the new study: the study list (1 C-FIND, 1 association), then on one
+    // association its series (1 C-FIND), the CT series' instances (1), the SR series'
+    // instances (1) and its one report (1 C-GET).
+    assert!(
+        stderr(&second).contains(
+            "dimse: 4 studies, 1 fetched (0 failed), 4 instances indexed, 0 problem(s), \
+             4 C-FIND, 1 C-GET, 2 association(s)"
+        ),
+        "{}",
+        stderr(&second)
+    );
+
+    // The same archive read from the folder.
+    let from_folder = extract(
+        folder.to_str().unwrap(),
+        &dir.join("folder-index.sqlite"),
+        &dir.join("folder.json"),
+    );
+    assert!(from_folder.status.success(), "{}", stderr(&from_folder));
+    let mut folder_timeline = without_provenance(read_json(&dir.join("folder.json")));
+    // The folder also holds the fixture's expected.json, a problem (not DICOM) the PACS
+    // never sees.
+    folder_timeline["problems"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| p["kind"] != "unreadable_file");
+    let pacs_timeline = without_provenance(read_json(&dir.join("t2.json")));
+    assert_eq!(pacs_timeline, folder_timeline);
+    assert_eq!(pacs_timeline["subjects"].as_array().unwrap().len(), 1);
+
+    // A third run on the unchanged PACS asks for the study list only.
+    let third = extract(&pacs.dimse(), &index, &dir.join("t3.json"));
+    assert!(third.status.success(), "{}", stderr(&third));
+    assert!(
+        stderr(&third).contains(
+            "dimse: 4 studies, 0 fetched (0 failed), 0 instances indexed, 0 problem(s), \
+             1 C-FIND, 0 C-GET, 1 association(s)"
+        ),
+        "{}",
+        stderr(&third)
+    );
+    assert_eq!(
+        without_provenance(read_json(&dir.join("t3.json"))),
+        pacs_timeline
+    );
+}
+
+#[test]
+fn run_over_dimse_gives_the_folder_runs_assessment() {
+    let dir = temp_dir("dimse-run");
+    let pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join("fixtures/sample")));
+    let mut assessments = Vec::new();
+    for (name, input) in [
+        ("folder", "fixtures/sample".to_string()),
+        ("pacs", pacs.dimse()),
+    ] {
+        let out = dir.join(name);
+        let output = oncoread(&[
+            "run",
+            "--reproducible",
+            "--input",
+            &input,
+            "--out",
+            out.to_str().unwrap(),
+            "--index",
+            dir.join(format!("{name}.sqlite")).to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        assessments.push(read_json(&out.join("assessment.json")));
+    }
+    assert_eq!(assessments[0]["subjects"], assessments[1]["subjects"]);
+    assert_eq!(assessments[0]["config"], assessments[1]["config"]);
+    // One assessed subject per subject read of the sample's truth (8: two subjects are
+    // read twice).
+    let truth = read_json(&repo().join("fixtures/sample/truth.timeline.json"));
+    assert_eq!(
+        assessments[1]["subjects"].as_array().unwrap().len(),
+        truth["subjects"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn a_stopped_pacs_fails_with_exit_2_and_writes_nothing() {
+    let dir = temp_dir("dimse-down");
+    let mut pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join(LONGITUDINAL).join("T0")));
+    let input = pacs.dimse();
+    pacs.kill();
+    let out = dir.join("timeline.json");
+    let index = dir.join("index.sqlite");
+    let output = extract(&input, &index, &out);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "one clear line: {message}");
+    let address = input.strip_prefix("dimse:").unwrap();
+    assert!(message.contains(address), "{message}");
+    assert!(!out.exists(), "nothing written");
+
+    // The same PACS again (same storage and port): the run completes.
+    pacs.restart();
+    let output = extract(&input, &index, &out);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        read_json(&out)["subjects"][0]["subject_id"],
+        "FIXTURE-LONG-001"
+    );
+}
