@@ -1,7 +1,8 @@
 //! End-to-end tests of the DIMSE source (C-FIND and C-GET) against a real Orthanc PACS
 //! started by each test: the PACS gives the folder's timeline and the folder run's
-//! assessment, only what changed is fetched, and a stopped PACS fails the run at once
-//! with nothing written.
+//! assessment, only what changed is fetched, a study that cannot be retrieved stops the
+//! run and is fetched by the next one, and a stopped PACS fails the run at once with
+//! nothing written.
 
 mod common;
 
@@ -189,4 +190,70 @@ fn a_stopped_pacs_fails_with_exit_2_and_writes_nothing() {
         read_json(&out)["subjects"][0]["subject_id"],
         "FIXTURE-LONG-001"
     );
+}
+
+#[test]
+fn a_study_that_cannot_be_retrieved_stops_the_run_and_the_next_run_fetches_it() {
+    let dir = temp_dir("dimse-refused");
+    let mut pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join(LONGITUDINAL).join("T0")));
+    // Queries are answered, C-GET is refused: the study's report cannot be retrieved.
+    pacs.allow_get(false);
+    let out = dir.join("timeline.json");
+    let index = dir.join("index.sqlite");
+    let output = extract(&pacs.dimse(), &index, &out);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("1 study could not be fetched (run again to resume"),
+        "{message}"
+    );
+    assert!(message.contains("/studies/"), "names the study: {message}");
+    assert!(!out.exists(), "nothing written");
+
+    pacs.allow_get(true);
+    let output = extract(&pacs.dimse(), &index, &out);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("dimse: 1 studies, 1 fetched (0 failed)"),
+        "{}",
+        stderr(&output)
+    );
+    let timeline = read_json(&out);
+    assert_eq!(timeline["subjects"][0]["subject_id"], "FIXTURE-LONG-001");
+    assert_eq!(
+        timeline["subjects"][0]["timepoints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_pacs_that_never_answers_times_out() {
+    let dir = temp_dir("dimse-timeout");
+    // Connections are accepted by the kernel, and nothing ever answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let config = dir.join("pipeline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[input]]\ndimse = \"SILENT@127.0.0.1:{port}\"\ntimeout_s = 1\n\
+             [run]\nindex = \"index.sqlite\"\n[output]\ndir = \"out\"\n"
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let output = oncoread(&["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no answer within 1 s"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(!dir.join("out").exists(), "nothing written");
+    drop(silent);
 }

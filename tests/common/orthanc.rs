@@ -96,6 +96,26 @@ impl Orthanc {
         self.wait_until_ready();
     }
 
+    /// Restarts the server with C-GET from unknown AE titles allowed or refused (a PACS
+    /// that answers queries but will not send instances).
+    pub fn allow_get(&mut self, allow: bool) {
+        let path = self.dir.join("orthanc.json");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let (from, to) = if allow {
+            (
+                "\"DicomAlwaysAllowGet\": false",
+                "\"DicomAlwaysAllowGet\": true",
+            )
+        } else {
+            (
+                "\"DicomAlwaysAllowGet\": true",
+                "\"DicomAlwaysAllowGet\": false",
+            )
+        };
+        std::fs::write(&path, config.replace(from, to)).unwrap();
+        self.restart();
+    }
+
     fn wait_until_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {

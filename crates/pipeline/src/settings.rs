@@ -2,8 +2,8 @@
 //! keys that `oncoread assess --config` reads from the same file.
 //!
 //! ```toml
-//! [[input]]                       # one table per source; folders now
-//! path = "fixtures/sample"
+//! [[input]]                       # one table per source
+//! path = "fixtures/sample"        # or dicomweb = "http://…", or dimse = "AET@HOST:PORT"
 //!
 //! [run]
 //! index = ".oncoread/index.sqlite"

@@ -7,7 +7,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use dicom_ul::association::client::{ClientAssociation, ClientAssociationOptions};
-use dicom_ul::pdu::{PDataValue, PDataValueType, Pdu, PresentationContextResultReason};
+use dicom_ul::pdu::{
+    AbortRQSource, PDataValue, PDataValueType, Pdu, PresentationContextResultReason,
+};
 
 use super::messages::Command;
 use super::{DimseError, Peer};
@@ -39,6 +41,7 @@ pub struct Message {
 pub struct Association {
     inner: Option<ClientAssociation<TcpStream>>,
     peer: String,
+    timeout: Duration,
     /// PDVs received but not yet consumed (one PDU may carry several).
     pending: VecDeque<PDataValue>,
     next_message_id: u16,
@@ -71,13 +74,14 @@ impl Association {
             .establish_with(&format!("{}@{}:{}", peer.aet, peer.host, peer.port))
             .map_err(|e| DimseError::Association {
                 peer: peer.to_string(),
-                reason: chain(&e),
+                reason: describe(&e, timeout),
             })?;
         // Small command PDUs must not wait for delayed ACKs (Nagle).
         let _ = inner.inner_stream().set_nodelay(true);
         Ok(Association {
             inner: Some(inner),
             peer: peer.to_string(),
+            timeout,
             pending: VecDeque::new(),
             next_message_id: 1,
         })
@@ -125,7 +129,7 @@ impl Association {
         command: &[u8],
         data: Option<&[u8]>,
     ) -> Result<(), DimseError> {
-        let peer = self.peer.clone();
+        let (peer, timeout) = (self.peer.clone(), self.timeout);
         let inner = self.inner()?;
         let limit = match inner.acceptor_max_pdu_length() as usize {
             0 => MAX_PDU as usize,
@@ -154,7 +158,7 @@ impl Association {
                 };
                 inner.send(&pdu).map_err(|e| DimseError::Transport {
                     peer: peer.clone(),
-                    reason: chain(&e),
+                    reason: describe(&e, timeout),
                 })?;
             }
         }
@@ -166,10 +170,10 @@ impl Association {
             if let Some(pdv) = self.pending.pop_front() {
                 return Ok(pdv);
             }
-            let peer = self.peer.clone();
+            let (peer, timeout) = (self.peer.clone(), self.timeout);
             let pdu = self.inner()?.receive().map_err(|e| DimseError::Transport {
                 peer: peer.clone(),
-                reason: chain(&e),
+                reason: describe(&e, timeout),
             })?;
             match pdu {
                 Pdu::PData { data } => self.pending.extend(data),
@@ -177,7 +181,10 @@ impl Association {
                     self.inner = None;
                     return Err(DimseError::Transport {
                         peer,
-                        reason: format!("the peer aborted the association ({source:?})"),
+                        reason: format!(
+                            "the PACS aborted the association ({})",
+                            abort_source(&source)
+                        ),
                     });
                 }
                 other => {
@@ -251,9 +258,35 @@ impl Drop for Association {
     }
 }
 
+/// Who aborted, in words.
+fn abort_source(source: &AbortRQSource) -> String {
+    match source {
+        AbortRQSource::ServiceUser => "service user: it refused the request".into(),
+        AbortRQSource::ServiceProvider(reason) => format!("service provider: {reason}"),
+        AbortRQSource::Reserved => "reserved source".into(),
+    }
+}
+
+/// An error on one line, or "no answer within …" when a socket read or write timed out.
+fn describe(error: &(dyn std::error::Error + 'static), timeout: Duration) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                return format!("no answer within {} s (timeout_s)", timeout.as_secs());
+            }
+        }
+        source = cause.source();
+    }
+    chain(error)
+}
+
 /// An error and its causes on one line (dicom-ul's errors say "failed to send pdu" and
 /// keep the why in their sources).
-pub fn chain(error: &dyn std::error::Error) -> String {
+fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -113,10 +113,9 @@ pub fn get_instance(
                 if is_pending(status) {
                     continue;
                 }
-                // Success; B000H "sub-operations complete, one or more failures" and
-                // other warnings are judged by what came.
-                let [_, _, failed, _] = command.sub_operations();
-                if status == STATUS_SUCCESS || (status & 0xF000 == 0xB000 && failed == Some(0)) {
+                // Success, or a warning (Bxxx: some sub-operations failed): the caller
+                // checks that what it asked for came.
+                if status == STATUS_SUCCESS || status & 0xF000 == 0xB000 {
                     return Ok(received);
                 }
                 return Err(refused(peer, "C-GET", status, command.error_comment()));
