@@ -257,3 +257,17 @@ fn a_pacs_that_never_answers_times_out() {
     assert!(!dir.join("out").exists(), "nothing written");
     drop(silent);
 }
+
+#[test]
+fn a_malformed_address_is_a_usage_error() {
+    let dir = temp_dir("dimse-address");
+    let out = dir.join("timeline.json");
+    let output = extract("dimse:PACS@127.0.0.1", &dir.join("index.sqlite"), &out);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("\"PACS@127.0.0.1\": expected AET@HOST:PORT"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.exists());
+}

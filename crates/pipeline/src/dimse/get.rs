@@ -30,7 +30,7 @@ const STORE_PROCESSING_FAILURE: u16 = 0x0110;
 
 /// Implementation Class UID written into the cache files' meta (a UUID-derived 2.25 UID of
 /// this project's own).
-const IMPLEMENTATION_CLASS_UID: &str = "2.25.208764617036528125317812846436196532901";
+const IMPLEMENTATION_CLASS_UID: &str = "2.25.26277008253057775492785323064474056436";
 
 /// One instance received through a C-STORE sub-operation, as a Part 10 file.
 pub struct Received {

@@ -79,10 +79,12 @@ impl Peer {
         if host.is_empty() || host.contains('/') {
             return Err(invalid("no host"));
         }
+        // Written as it prints (no sign, no leading zero): the index names rows by the
+        // address as printed, and `extract` selects them by the address as given.
         let port: u16 = port
             .parse()
             .ok()
-            .filter(|p| *p > 0)
+            .filter(|p: &u16| *p > 0 && p.to_string() == port)
             .ok_or_else(|| invalid("the port is 1 to 65535"))?;
         Ok(Peer {
             aet: aet.to_string(),
@@ -138,6 +140,8 @@ mod tests {
             "A@h:0",
             "A@h:65536",
             "A@h:x",
+            "A@h:0104",
+            "A@h:+104",
         ] {
             assert!(Peer::parse(bad).is_err(), "{bad}");
         }
