@@ -271,3 +271,38 @@ fn a_malformed_address_is_a_usage_error() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn study_dates_limit_the_studies_asked_for() {
+    let dir = temp_dir("dimse-dates");
+    let pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join(LONGITUDINAL)));
+    // The visits are dated 2015-01-05, 03-02, 04-27 and 06-22: two fall in the range.
+    let address = pacs.dimse();
+    let address = address.strip_prefix("dimse:").unwrap();
+    let config = dir.join("pipeline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[input]]\ndimse = \"{address}\"\ncalling_aet = \"CORELAB\"\n\
+             study_dates = \"20150301-20150501\"\n\
+             [run]\nindex = \"index.sqlite\"\n[output]\ndir = \"out\"\nformats = [\"json\"]\n"
+        ),
+    )
+    .unwrap();
+    let output = oncoread(&["run", "--config", config.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("dimse: 2 studies, 2 fetched (0 failed)"),
+        "{}",
+        stderr(&output)
+    );
+    let timeline = read_json(&dir.join("out/timeline.json"));
+    let dates: Vec<&str> = timeline["subjects"][0]["timepoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["date"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(dates, ["2015-03-02", "2015-04-27"]);
+}
