@@ -37,7 +37,8 @@ pub struct RunArgs {
     /// The pipeline configuration.
     #[arg(long, value_name = "FILE", default_value = "pipeline.toml")]
     config: PathBuf,
-    /// Folders to read instead of the file's [[input]] tables (repeatable).
+    /// Folders (or `dicomweb:URL`, `dimse:AET@HOST:PORT` PACS) to read instead of the
+    /// file's [[input]] tables (repeatable).
     #[arg(long = "input", value_name = "PATH")]
     inputs: Vec<PathBuf>,
     /// Output folder (default: the file's output.dir).
