@@ -1,5 +1,7 @@
-//! A throw-away Orthanc PACS (with its DICOMweb plugin) for one test: free loopback ports,
-//! a private storage folder, stopped and removed when dropped.
+//! A throw-away Orthanc PACS (with its DICOMweb plugin, and its DICOM port for DIMSE) for
+//! one test: free loopback ports, a private storage folder, stopped and removed when
+//! dropped. C-FIND and C-GET are allowed from any calling AE title, and Orthanc runs with
+//! `TCP_NODELAY=1` (Debian's DCMTK otherwise waits for delayed ACKs on every message).
 //!
 //! `scripts/test` installs Debian's `orthanc` and `orthanc-dicomweb` when missing; a test
 //! run without them fails with a message saying so (never a silent skip).
@@ -16,6 +18,7 @@ pub struct Orthanc {
     process: Child,
     dir: PathBuf,
     pub http_port: u16,
+    pub dicom_port: u16,
     /// HTTP basic credentials when authentication is on.
     pub credentials: Option<(String, String)>,
 }
@@ -61,6 +64,9 @@ impl Orthanc {
   {auth}
   "HttpDescribeErrors": true,
   "UnknownSopClassAccepted": true,
+  "DicomCheckCalledAet": false,
+  "DicomAlwaysAllowFind": true,
+  "DicomAlwaysAllowGet": true,
   "SaveJobs": false,
   "DicomWeb": {{"Enable": true, "Root": "/dicom-web/", "StudiesMetadata": "Full", "SeriesMetadata": "Full"}}
 }}"#,
@@ -72,6 +78,7 @@ impl Orthanc {
             process: spawn(binary, dir),
             dir: dir.to_path_buf(),
             http_port,
+            dicom_port,
             credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
         };
         orthanc.wait_until_ready();
@@ -87,6 +94,26 @@ impl Orthanc {
             .expect("Orthanc was found at start");
         self.process = spawn(binary, &self.dir);
         self.wait_until_ready();
+    }
+
+    /// Restarts the server with C-GET from unknown AE titles allowed or refused (a PACS
+    /// that answers queries but will not send instances).
+    pub fn allow_get(&mut self, allow: bool) {
+        let path = self.dir.join("orthanc.json");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let (from, to) = if allow {
+            (
+                "\"DicomAlwaysAllowGet\": false",
+                "\"DicomAlwaysAllowGet\": true",
+            )
+        } else {
+            (
+                "\"DicomAlwaysAllowGet\": true",
+                "\"DicomAlwaysAllowGet\": false",
+            )
+        };
+        std::fs::write(&path, config.replace(from, to)).unwrap();
+        self.restart();
     }
 
     fn wait_until_ready(&mut self) {
@@ -109,6 +136,11 @@ impl Orthanc {
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    /// The PACS over DIMSE as `oncoread` takes it.
+    pub fn dimse(&self) -> String {
+        format!("dimse:ONCOREADTEST@127.0.0.1:{}", self.dicom_port)
     }
 
     /// The DICOMweb root as `oncoread` takes it.
@@ -185,6 +217,7 @@ fn spawn(binary: &str, dir: &Path) -> Child {
         .unwrap();
     Command::new(binary)
         .arg(dir.join("orthanc.json"))
+        .env("TCP_NODELAY", "1")
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .stdin(Stdio::null())

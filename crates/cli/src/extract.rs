@@ -9,7 +9,7 @@ use oncoread_pipeline::assemble::LesionRoles;
 use oncoread_pipeline::extract::{extract, ExtractOptions};
 use oncoread_pipeline::index::{default_index_path, Index};
 use oncoread_pipeline::scan::ScanOptions;
-use oncoread_pipeline::settings::{dicomweb_options, Input};
+use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input};
 use std::path::PathBuf;
 
 use crate::output::write_atomically;
@@ -30,11 +30,29 @@ pub fn describe_dicomweb(web: &oncoread_pipeline::dicomweb::SyncSummary) -> Stri
     )
 }
 
+/// One line on what a DIMSE fetch did.
+pub fn describe_dimse(dimse: &oncoread_pipeline::dimse::SyncSummary) -> String {
+    format!(
+        "dimse: {} studies, {} fetched ({} failed), {} instances indexed, {} problem(s), \
+         {} C-FIND, {} C-GET, {} association(s), {:.2} s",
+        dimse.studies,
+        dimse.studies_fetched,
+        dimse.studies_failed,
+        dimse.instances,
+        dimse.problems,
+        dimse.c_finds,
+        dimse.c_gets,
+        dimse.associations,
+        dimse.elapsed.as_secs_f64()
+    )
+}
+
 #[derive(Args)]
 pub struct ExtractArgs {
     /// Files or folders of the archive (recursively; any layout and file names), or
     /// DICOMweb services as `dicomweb:URL` (credentials from ONCOREAD_DICOMWEB_USER and
-    /// ONCOREAD_DICOMWEB_PASSWORD, or ONCOREAD_DICOMWEB_TOKEN).
+    /// ONCOREAD_DICOMWEB_PASSWORD, or ONCOREAD_DICOMWEB_TOKEN), or PACS over DIMSE as
+    /// `dimse:AET@HOST:PORT` (calling AE title ONCOREAD).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Where to write the timeline (`-` for standard output).
@@ -69,6 +87,7 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
             progress: None,
         },
         dicomweb: dicomweb_options(&inputs)?,
+        dimse: dimse_options(&inputs),
         roles,
     };
     let (timeline, summary) = extract(&args.paths, &mut index, &options).context("extract")?;
@@ -80,6 +99,9 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
     let scan = &summary.scan;
     if let Some(web) = &summary.dicomweb {
         eprintln!("{}", describe_dicomweb(web));
+    }
+    if let Some(dimse) = &summary.dimse {
+        eprintln!("{}", describe_dimse(dimse));
     }
     eprintln!(
         "extract: {} files = {} instances + {} unreadable; {} reports ({} read); {} subject(s), \

@@ -14,7 +14,7 @@ use oncoread_pipeline::assemble::LesionRoles;
 use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
-use oncoread_pipeline::settings::{dicomweb_options, Input, PipelineSettings};
+use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input, PipelineSettings};
 use oncoread_report::{write_reports, Format, ReportOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::assess::{apply_overrides, hex_sha256};
 use crate::clock::utc_now;
-use crate::extract::describe_dicomweb;
+use crate::extract::{describe_dicomweb, describe_dimse};
 use crate::output::write_atomically;
 use crate::progress::Progress;
 use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
@@ -37,7 +37,8 @@ pub struct RunArgs {
     /// The pipeline configuration.
     #[arg(long, value_name = "FILE", default_value = "pipeline.toml")]
     config: PathBuf,
-    /// Folders to read instead of the file's [[input]] tables (repeatable).
+    /// Folders (or `dicomweb:URL`, `dimse:AET@HOST:PORT` PACS) to read instead of the
+    /// file's [[input]] tables (repeatable).
     #[arg(long = "input", value_name = "PATH")]
     inputs: Vec<PathBuf>,
     /// Output folder (default: the file's output.dir).
@@ -112,6 +113,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             progress: Some(scan_progress),
         },
         dicomweb: dicomweb_options(&settings.inputs)?,
+        dimse: dimse_options(&settings.inputs),
         roles,
     };
     let extracted = extract(&roots, &mut index, &options);
@@ -283,6 +285,11 @@ fn run_record(
                 "auth_env": web.auth_env,
                 "study_dates": web.study_dates,
             }),
+            Input::Dimse(dimse) => json!({
+                "dimse": dimse.address,
+                "calling_aet": dimse.calling_aet,
+                "study_dates": dimse.study_dates,
+            }),
         }).collect::<Vec<_>>(),
         "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
         "criteria_config": assessment.config,
@@ -359,6 +366,9 @@ fn print_summary(
     let scan = &summary.scan;
     if let Some(web) = &summary.dicomweb {
         eprintln!("{}", describe_dicomweb(web));
+    }
+    if let Some(dimse) = &summary.dimse {
+        eprintln!("{}", describe_dimse(dimse));
     }
     eprintln!(
         "run: {} files = {} instances + {} unreadable; {} SR(s), {} read; {} subject(s), \

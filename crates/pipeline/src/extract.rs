@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::assemble::{assemble, LesionRoles};
 use crate::dicomweb::{cached_report, sync, DicomWebError, SyncOptions, SyncSummary, SCHEME};
+use crate::dimse::{self, DimseError};
 use crate::index::{Index, IndexError};
 use crate::scan::{is_under, problems_under, scan, ScanError, ScanOptions, ScanSummary};
 use crate::walk::normalise_root;
@@ -28,6 +29,9 @@ pub struct ExtractOptions {
     /// How each `dicomweb:URL` root is fetched (by root; a root not listed is fetched
     /// with the defaults and no credentials).
     pub dicomweb: BTreeMap<String, SyncOptions>,
+    /// How each `dimse:AET@HOST:PORT` root is fetched (by root; a root not listed is
+    /// fetched with the defaults).
+    pub dimse: BTreeMap<String, dimse::SyncOptions>,
     /// Roles assigned by hand (`lesions.csv`), used when the reports carry none.
     pub roles: LesionRoles,
 }
@@ -38,6 +42,8 @@ pub struct ExtractSummary {
     pub scan: ScanSummary,
     /// The DICOMweb roots' fetch (all of them together).
     pub dicomweb: Option<SyncSummary>,
+    /// The DIMSE roots' fetch (all of them together).
+    pub dimse: Option<dimse::SyncSummary>,
     /// Structured reports found under the roots.
     pub reports: usize,
     /// Reports that were read (the others are problems).
@@ -59,7 +65,9 @@ pub enum ExtractError {
     Index(#[from] IndexError),
     #[error(transparent)]
     DicomWeb(#[from] DicomWebError),
-    /// Some studies of a DICOMweb source could not be fetched: the timeline would be
+    #[error(transparent)]
+    Dimse(#[from] DimseError),
+    /// Some studies of a DICOMweb or DIMSE source could not be fetched: the timeline would be
     /// incomplete. What was fetched is kept in the index; the next run resumes.
     #[error("{count} stud{} could not be fetched (run again to resume; the studies fetched are kept): {first}", if *.count == 1 { "y" } else { "ies" })]
     Incomplete { count: usize, first: String },
@@ -70,9 +78,12 @@ pub fn extract(
     index: &mut Index,
     options: &ExtractOptions,
 ) -> Result<(Timeline, ExtractSummary), ExtractError> {
-    let (web_roots, folder_roots): (Vec<&PathBuf>, Vec<&PathBuf>) = roots
-        .iter()
-        .partition(|r| r.to_str().is_some_and(|r| r.starts_with(SCHEME)));
+    let is_source = |r: &PathBuf, scheme: &str| r.to_str().is_some_and(|r| r.starts_with(scheme));
+    let (web_roots, other_roots): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        roots.iter().partition(|r| is_source(r, SCHEME));
+    let (dimse_roots, folder_roots): (Vec<&PathBuf>, Vec<&PathBuf>) = other_roots
+        .into_iter()
+        .partition(|r| is_source(r, dimse::SCHEME));
     let folder_roots: Vec<PathBuf> = folder_roots.into_iter().cloned().collect();
     let scanned = if folder_roots.is_empty() {
         ScanSummary::default()
@@ -89,10 +100,25 @@ pub fn extract(
             Some(total) => total.add(fetched),
         }
     }
-    if let Some(first) = dicomweb.as_ref().and_then(|d| d.failures.first()) {
+    let mut dimse_summary: Option<dimse::SyncSummary> = None;
+    for root in dimse_roots {
+        let root = root.to_str().unwrap_or_default();
+        let sync_options = options.dimse.get(root).cloned().unwrap_or_default();
+        let fetched = dimse::sync(root, index, &sync_options)?;
+        match dimse_summary.as_mut() {
+            None => dimse_summary = Some(fetched),
+            Some(total) => total.add(fetched),
+        }
+    }
+    let failures: Vec<&String> = dicomweb
+        .iter()
+        .flat_map(|d| &d.failures)
+        .chain(dimse_summary.iter().flat_map(|d| &d.failures))
+        .collect();
+    if let Some(first) = failures.first() {
         return Err(ExtractError::Incomplete {
-            count: dicomweb.as_ref().map_or(0, |d| d.failures.len()),
-            first: first.clone(),
+            count: failures.len(),
+            first: (*first).clone(),
         });
     }
 
@@ -121,10 +147,10 @@ pub fn extract(
     // `images` holds every indexed instance under the roots, the reports included.
     let input_manifest_sha256 = manifest_sha256(&images, &problems);
 
-    // Reports of a DICOMweb source were fetched into the cache beside the index.
+    // Reports of a DICOMweb or DIMSE source were fetched into the cache beside the index.
     let index_path = index.path().to_path_buf();
     let read = |record: &HeaderRecord| {
-        if record.path.starts_with(SCHEME) {
+        if record.path.starts_with(SCHEME) || record.path.starts_with(dimse::SCHEME) {
             let sop = record.sop_instance_uid.as_deref().unwrap_or_default();
             // Named by its URL, like the index row, not by the cache file.
             read_sr(&cached_report(&index_path, sop)).map(|mut document| {
@@ -161,6 +187,7 @@ pub fn extract(
     let summary = ExtractSummary {
         scan: scanned,
         dicomweb,
+        dimse: dimse_summary,
         reports: report_records.len(),
         reports_read: reports.len(),
         subjects: timeline.subjects.len(),

@@ -1,9 +1,10 @@
-//! oncoread-pipeline: sources (folder walk), the parallel scan and its SQLite index cache,
+//! oncoread-pipeline: sources (folder walk, DICOMweb, DIMSE), the parallel scan and its SQLite index cache,
 //! the assembly of SR measurements into the `oncoread.timeline/1` document, and the
 //! `pipeline.toml` settings of the whole flow.
 
 pub mod assemble;
 pub mod dicomweb;
+pub mod dimse;
 pub mod extract;
 pub mod index;
 pub mod scan;

@@ -2,8 +2,8 @@
 //! keys that `oncoread assess --config` reads from the same file.
 //!
 //! ```toml
-//! [[input]]                       # one table per source; folders now
-//! path = "fixtures/sample"
+//! [[input]]                       # one table per source
+//! path = "fixtures/sample"        # or dicomweb = "http://…", or dimse = "AET@HOST:PORT"
 //!
 //! [run]
 //! index = ".oncoread/index.sqlite"
@@ -50,6 +50,58 @@ pub enum Input {
     Folder(PathBuf),
     /// A DICOMweb service.
     DicomWeb(DicomWebInput),
+    /// A PACS over DIMSE (C-FIND and C-GET).
+    Dimse(DimseInput),
+}
+
+/// A DIMSE input: the PACS's application entity and how politely to ask it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DimseInput {
+    /// `AET@HOST:PORT` of the PACS.
+    pub address: String,
+    /// This client's AE title.
+    pub calling_aet: String,
+    /// Associations (studies fetched) at once.
+    pub concurrency: usize,
+    /// Seconds to connect, and for each read or write on an association.
+    pub timeout_s: u64,
+    /// A StudyDate range (`YYYYMMDD-YYYYMMDD`, either end open), if any.
+    pub study_dates: Option<String>,
+}
+
+impl DimseInput {
+    pub fn new(address: &str) -> DimseInput {
+        let defaults = crate::dimse::SyncOptions::default();
+        DimseInput {
+            address: address.to_string(),
+            calling_aet: defaults.calling_aet,
+            concurrency: defaults.concurrency,
+            timeout_s: defaults.timeout.as_secs(),
+            study_dates: None,
+        }
+    }
+
+    pub fn sync_options(&self) -> crate::dimse::SyncOptions {
+        crate::dimse::SyncOptions {
+            calling_aet: self.calling_aet.clone(),
+            concurrency: self.concurrency,
+            timeout: Duration::from_secs(self.timeout_s),
+            study_dates: self.study_dates.clone(),
+        }
+    }
+}
+
+/// The fetch options of every DIMSE input, by root (what `ExtractOptions` takes).
+pub fn dimse_options(
+    inputs: &[Input],
+) -> std::collections::BTreeMap<String, crate::dimse::SyncOptions> {
+    inputs
+        .iter()
+        .filter_map(|input| match input {
+            Input::Dimse(dimse) => Some((input.root().display().to_string(), dimse.sync_options())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A DICOMweb input: the service and how politely to ask it.
@@ -117,14 +169,15 @@ pub fn dicomweb_options(
 pub const DEFAULT_AUTH_ENV: &str = "ONCOREAD_DICOMWEB";
 
 impl Input {
-    /// From the command line: `dicomweb:URL` or a path.
+    /// From the command line: `dicomweb:URL`, `dimse:AET@HOST:PORT` or a path.
     pub fn from_argument(argument: &Path) -> Input {
-        match argument
-            .to_str()
-            .and_then(|a| a.strip_prefix(crate::dicomweb::SCHEME))
-        {
-            Some(url) => Input::DicomWeb(DicomWebInput::new(url)),
-            None => Input::Folder(argument.to_path_buf()),
+        let text = argument.to_str();
+        if let Some(url) = text.and_then(|a| a.strip_prefix(crate::dicomweb::SCHEME)) {
+            Input::DicomWeb(DicomWebInput::new(url))
+        } else if let Some(address) = text.and_then(|a| a.strip_prefix(crate::dimse::SCHEME)) {
+            Input::Dimse(DimseInput::new(address))
+        } else {
+            Input::Folder(argument.to_path_buf())
         }
     }
 
@@ -134,6 +187,9 @@ impl Input {
             Input::Folder(path) => path.clone(),
             Input::DicomWeb(web) => {
                 PathBuf::from(format!("{}{}", crate::dicomweb::SCHEME, web.url))
+            }
+            Input::Dimse(dimse) => {
+                PathBuf::from(format!("{}{}", crate::dimse::SCHEME, dimse.address))
             }
         }
     }
@@ -209,16 +265,21 @@ impl PipelineSettings {
                     };
                     let path = take_string(&mut source, "path", &key, file)?;
                     let url = take_string(&mut source, "dicomweb", &key, file)?;
-                    let input = match (path, url) {
-                        (Some(path), None) => Input::Folder(resolve(&path)),
-                        (None, Some(url)) => {
+                    let address = take_string(&mut source, "dimse", &key, file)?;
+                    let input = match (path, url, address) {
+                        (Some(path), None, None) => Input::Folder(resolve(&path)),
+                        (None, Some(url), None) => {
                             Input::DicomWeb(dicomweb_input(&url, &mut source, &key, file)?)
+                        }
+                        (None, None, Some(address)) => {
+                            Input::Dimse(dimse_input(&address, &mut source, &key, file)?)
                         }
                         _ => {
                             reject_unknown(&source, &key, file)?;
                             return Err(key_error(
                                 &key,
-                                "needs either `path` (a folder) or `dicomweb` (a service URL)"
+                                "needs one of `path` (a folder), `dicomweb` (a service URL) \
+                                 or `dimse` (AET@HOST:PORT)"
                                     .into(),
                             ));
                         }
@@ -366,23 +427,81 @@ fn dicomweb_input(
         Some(n) if (0..=10).contains(&n) => input.retries = n as u32,
         Some(n) => return Err(key_error("retries", format!("expected 0 to 10, found {n}"))),
     }
-    if let Some(range) = take_string(source, "study_dates", key, file)? {
-        let valid_end =
-            |d: &str| d.is_empty() || (d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()));
-        let valid = match range.split_once('-') {
-            Some((from, to)) => {
-                valid_end(from) && valid_end(to) && !(from.is_empty() && to.is_empty())
-            }
-            None => range.len() == 8 && valid_end(&range),
-        };
-        if !valid {
+    input.study_dates = take_study_dates(source, key, file)?;
+    Ok(input)
+}
+
+/// `study_dates` of a PACS input: `YYYYMMDD`, `YYYYMMDD-YYYYMMDD`, `YYYYMMDD-` or
+/// `-YYYYMMDD` (a DICOM date range, the same for QIDO and C-FIND).
+fn take_study_dates(
+    source: &mut toml::Table,
+    key: &str,
+    file: &str,
+) -> Result<Option<String>, SettingsError> {
+    let Some(range) = take_string(source, "study_dates", key, file)? else {
+        return Ok(None);
+    };
+    let valid_end =
+        |d: &str| d.is_empty() || (d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()));
+    let valid = match range.split_once('-') {
+        Some((from, to)) => valid_end(from) && valid_end(to) && !(from.is_empty() && to.is_empty()),
+        None => range.len() == 8 && valid_end(&range),
+    };
+    if !valid {
+        return Err(SettingsError::Key {
+            file: file.to_string(),
+            key: dotted(key, "study_dates"),
+            message: format!(
+                "{range:?}: expected YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD"
+            ),
+        });
+    }
+    Ok(Some(range))
+}
+
+/// The keys of a DIMSE `[[input]]` besides its address.
+fn dimse_input(
+    address: &str,
+    source: &mut toml::Table,
+    key: &str,
+    file: &str,
+) -> Result<DimseInput, SettingsError> {
+    let key_error = |name: &str, message: String| SettingsError::Key {
+        file: file.to_string(),
+        key: dotted(key, name),
+        message,
+    };
+    crate::dimse::Peer::parse(address).map_err(|e| key_error("dimse", e.to_string()))?;
+    let mut input = DimseInput::new(address);
+    if let Some(aet) = take_string(source, "calling_aet", key, file)? {
+        if !crate::dimse::is_ae_title(&aet) {
             return Err(key_error(
-                "study_dates",
-                format!("{range:?}: expected YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD"),
+                "calling_aet",
+                format!("{aet:?}: 1 to 16 printable ASCII characters, no backslash"),
             ));
         }
-        input.study_dates = Some(range);
+        input.calling_aet = aet;
     }
+    let bounded = |name: &str, value: Option<i64>, max: i64| match value {
+        None => Ok(None),
+        Some(n) if (1..=max).contains(&n) => Ok(Some(n)),
+        Some(n) => Err(key_error(name, format!("expected 1 to {max}, found {n}"))),
+    };
+    if let Some(n) = bounded(
+        "concurrency",
+        take_integer(source, "concurrency", key, file)?,
+        64,
+    )? {
+        input.concurrency = n as usize;
+    }
+    if let Some(n) = bounded(
+        "timeout_s",
+        take_integer(source, "timeout_s", key, file)?,
+        3600,
+    )? {
+        input.timeout_s = n as u64;
+    }
+    input.study_dates = take_study_dates(source, key, file)?;
     Ok(input)
 }
 
@@ -580,6 +699,12 @@ mod tests {
             auth_env = "PACS_A"
             concurrency = 2
             study_dates = "20240101-"
+            [[input]]
+            dimse = "PACS@10.0.0.5:104"
+            calling_aet = "CORELAB"
+            concurrency = 2
+            timeout_s = 30
+            study_dates = "-20241231"
             [run]
             threads = 2
             lesions = "roles.csv"
@@ -605,6 +730,13 @@ mod tests {
                     timeout_s: 60,
                     retries: 3,
                     study_dates: Some("20240101-".into()),
+                }),
+                Input::Dimse(DimseInput {
+                    address: "PACS@10.0.0.5:104".into(),
+                    calling_aet: "CORELAB".into(),
+                    concurrency: 2,
+                    timeout_s: 30,
+                    study_dates: Some("-20241231".into()),
                 }),
             ]
         );
@@ -645,7 +777,7 @@ mod tests {
             ("[[input]]\nurl = \"x\"", "input[0].url: unknown key"),
             (
                 "[[input]]\npath = \"a\"\ndicomweb = \"http://x\"",
-                "input[0]: needs either",
+                "input[0]: needs one of",
             ),
             ("[[input]]\ndicomweb = \"https://x\"", "no TLS"),
             (
@@ -659,6 +791,22 @@ mod tests {
             (
                 "[[input]]\ndicomweb = \"http://x\"\nauth_env = \"A-B\"",
                 "input[0].auth_env",
+            ),
+            (
+                "[[input]]\ndimse = \"PACS@host\"",
+                "input[0].dimse: \"PACS@host\": expected AET@HOST:PORT",
+            ),
+            (
+                "[[input]]\ndimse = \"PACS@h:104\"\ncalling_aet = \"A_TITLE_LONGER_THAN_16\"",
+                "input[0].calling_aet",
+            ),
+            (
+                "[[input]]\ndimse = \"PACS@h:104\"\nretries = 1",
+                "input[0].retries: unknown key",
+            ),
+            (
+                "[[input]]\ndimse = \"PACS@h:104\"\npath = \"a\"",
+                "input[0]: needs one of",
             ),
             (
                 "[run]\nthreads = \"two\"",

@@ -18,6 +18,7 @@ pub mod multipart;
 mod sync;
 
 pub use client::{Auth, Client, ClientOptions};
+pub(crate) use sync::cache_dir;
 pub use sync::{cached_report, sync, SyncOptions, SyncSummary};
 
 use crate::index::IndexError;

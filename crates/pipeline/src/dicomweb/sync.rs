@@ -83,7 +83,9 @@ pub fn cached_report(index_path: &Path, sop_instance_uid: &str) -> PathBuf {
     cache_dir(index_path).join(format!("{sop_instance_uid}.dcm"))
 }
 
-fn cache_dir(index_path: &Path) -> PathBuf {
+/// The cache folder of fetched reports (DICOMweb and DIMSE sources share it: a report is
+/// one file per SOP Instance UID wherever it came from).
+pub(crate) fn cache_dir(index_path: &Path) -> PathBuf {
     index_path
         .parent()
         .unwrap_or(Path::new(""))
