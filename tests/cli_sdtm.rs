@@ -52,6 +52,9 @@ fn sample_run(name: &str) -> PathBuf {
         "--out",
         out.to_str().unwrap(),
         "--reproducible",
+        // The hand counts below are for these two criteria (pipeline.toml enables more).
+        "--criteria",
+        "recist1.1,irecist",
     ]);
     assert!(
         run.status.success(),
