@@ -241,18 +241,17 @@ struct State<'a, 'f> {
 }
 
 impl State<'_, '_> {
-    fn subject(&mut self, subject: Subject) -> io::Result<()> {
+    fn subject(&mut self, subject: &Subject) -> io::Result<()> {
         if self.invalid.is_some() {
             return Ok(());
         }
-        let assessed = match assess_subject(&subject, self.config, self.criteria) {
+        let assessed = match assess_subject(subject, self.config, self.criteria) {
             Ok(assessed) => assessed,
             Err(error) => {
                 self.invalid = Some(error);
                 return Ok(());
             }
         };
-        drop(subject);
         self.subject_problems += assessed.problems.len();
         crate::assess::count_flags(&mut self.flags, &assessed.flags);
         self.rows += assessed

@@ -34,7 +34,7 @@ pub struct DocumentParts {
 /// parses the whole document with serde, which reports any error with its JSON path.
 pub fn walk_document(
     text: &str,
-    mut subject: impl FnMut(Subject) -> bool,
+    mut subject: impl FnMut(&Subject) -> bool,
 ) -> Option<DocumentParts> {
     let bytes = text.as_bytes();
     let mut r = Reader {
@@ -43,6 +43,9 @@ pub fn walk_document(
         pos: 0,
     };
     let (mut schema, mut problems, mut seen_subjects) = (None, None, false);
+    // One subject's buffers, refilled for every subject: its strings and vectors keep
+    // their capacity, so a large timeline costs few allocations.
+    let mut reused = empty_subject();
     let mut seen = 0;
     r.object(|r, key| {
         match key {
@@ -57,16 +60,15 @@ pub fn walk_document(
             "subjects" => {
                 first_time(&mut seen, 2)?;
                 seen_subjects = true;
-                r.array(|r| {
+                r.elements(|r| {
                     let start = r.pos;
-                    let parsed = match r.subject() {
-                        Some(parsed) => parsed,
-                        None => {
-                            r.pos = start;
-                            r.with_serde::<Subject>()?
-                        }
+                    let go_on = if r.subject_into(&mut reused).is_some() {
+                        subject(&reused)
+                    } else {
+                        r.pos = start;
+                        subject(&r.with_serde::<Subject>()?)
                     };
-                    subject(parsed).then_some(())
+                    go_on.then_some(())
                 })?;
             }
             _ => return None,
@@ -83,6 +85,15 @@ pub fn walk_document(
     })
 }
 
+fn empty_subject() -> Subject {
+    Subject {
+        subject_id: String::new(),
+        reader: None,
+        context: None,
+        timepoints: Vec::new(),
+    }
+}
+
 /// Parses the subject object starting at `*pos` (after optional whitespace). On success
 /// `*pos` is just past the object; on `None` it is unspecified.
 pub fn parse_subject(text: &str, pos: &mut usize) -> Option<Subject> {
@@ -91,9 +102,45 @@ pub fn parse_subject(text: &str, pos: &mut usize) -> Option<Subject> {
         bytes: text.as_bytes(),
         pos: *pos,
     };
-    let subject = r.subject()?;
+    let mut subject = empty_subject();
+    r.subject_into(&mut subject)?;
     *pos = r.pos;
     Some(subject)
+}
+
+/// Refills `slot` with `value`, keeping its allocation.
+fn set_string(slot: &mut String, value: &str) {
+    slot.clear();
+    slot.push_str(value);
+}
+
+/// Refills an optional string, keeping the allocation when there was one.
+fn set_optional_string(slot: &mut Option<String>, value: Option<&str>) {
+    match (slot.as_mut(), value) {
+        (Some(existing), Some(value)) => set_string(existing, value),
+        (None, Some(value)) => *slot = Some(value.to_owned()),
+        (_, None) => *slot = None,
+    }
+}
+
+/// Refills a vector element by element: `fill` gets each element slot (reused, or a new
+/// default one) and the vector keeps exactly the elements filled.
+fn fill_vec<T: Default>(
+    reader: &mut Reader<'_>,
+    items: &mut Vec<T>,
+    mut fill: impl FnMut(&mut Reader<'_>, &mut T) -> Option<()>,
+) -> Option<()> {
+    let mut filled = 0;
+    reader.elements(|r| {
+        if filled == items.len() {
+            items.push(T::default());
+        }
+        fill(r, &mut items[filled])?;
+        filled += 1;
+        Some(())
+    })?;
+    items.truncate(filled);
+    Some(())
 }
 
 /// The offset of the first byte that ends or interrupts a JSON string: `"`, `\\` or a
@@ -178,10 +225,6 @@ impl<'a> Reader<'a> {
         self.pos = start + length + 1;
         // Both ends are ASCII quotes, so on character boundaries: slicing is O(1).
         self.text.get(start..start + length)
-    }
-
-    fn string(&mut self) -> Option<String> {
-        self.plain_str().map(str::to_owned)
     }
 
     /// `null`, consumed, if it comes next.
@@ -278,117 +321,79 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn array<T>(&mut self, mut element: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    /// Walks the elements of an array, calling `element` at each.
+    fn elements(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.expect(b'[')?;
-        let mut items = Vec::new();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Some(items);
+            return Some(());
         }
         loop {
-            items.push(element(self)?);
+            element(self)?;
             match self.next_byte()? {
                 b',' => {}
-                b']' => return Some(items),
+                b']' => return Some(()),
                 _ => return None,
             }
         }
     }
 
-    fn subject(&mut self) -> Option<Subject> {
-        let (mut subject_id, mut reader, mut context, mut timepoints) = (None, None, None, None);
+    fn floats(&mut self) -> Option<Vec<f64>> {
+        let mut values = Vec::new();
+        self.elements(|r| {
+            values.push(r.float()?);
+            Some(())
+        })?;
+        Some(values)
+    }
+
+    /// Fills `subject` from the object at the current position. Every field is either
+    /// read or reset to its default, so nothing of the previous subject survives.
+    fn subject_into(&mut self, subject: &mut Subject) -> Option<()> {
+        let Subject {
+            subject_id,
+            reader,
+            context,
+            timepoints,
+        } = subject;
         let mut seen = 0;
         self.object(|r, key| {
             match key {
                 "subject_id" => {
                     first_time(&mut seen, 0)?;
-                    subject_id = Some(r.string()?);
+                    set_string(subject_id, r.plain_str()?);
                 }
                 "reader" => {
                     first_time(&mut seen, 1)?;
-                    reader = r.optional(Self::string)?;
+                    let value = r.optional(Self::plain_str)?;
+                    set_optional_string(reader, value);
                 }
                 "context" => {
                     first_time(&mut seen, 2)?;
-                    context = r.optional(Self::with_serde::<Context>)?;
+                    *context = r.optional(Self::with_serde::<Context>)?;
                 }
                 "timepoints" => {
                     first_time(&mut seen, 3)?;
-                    timepoints = Some(r.array(Self::timepoint)?);
+                    fill_vec(r, timepoints, |r, t| r.timepoint_into(t))?;
                 }
                 _ => return None,
             }
             Some(())
         })?;
-        Some(Subject {
-            subject_id: subject_id?,
-            reader,
-            context,
-            timepoints: timepoints?,
-        })
+        // subject_id and timepoints are required (serde names the missing one).
+        if seen & 0b1001 != 0b1001 {
+            return None;
+        }
+        if seen & 0b10 == 0 {
+            *reader = None;
+        }
+        if seen & 0b100 == 0 {
+            *context = None;
+        }
+        Some(())
     }
 
-    fn timepoint(&mut self) -> Option<Timepoint> {
-        let mut t = Timepoint::default();
-        let mut seen = 0;
-        self.object(|r, key| {
-            match key {
-                "timepoint_id" => {
-                    first_time(&mut seen, 0)?;
-                    t.timepoint_id = r.optional(Self::string)?;
-                }
-                "date" => {
-                    first_time(&mut seen, 1)?;
-                    t.date = r.optional(Self::string)?;
-                }
-                "day" => {
-                    first_time(&mut seen, 2)?;
-                    t.day = r.optional(Self::integer)?;
-                }
-                "baseline" => {
-                    first_time(&mut seen, 3)?;
-                    t.baseline = r.optional(Self::boolean)?;
-                }
-                "scan" => {
-                    first_time(&mut seen, 4)?;
-                    t.scan = match r.plain_str()? {
-                        "done" => ScanStatus::Done,
-                        "missing" => ScanStatus::Missing,
-                        _ => return None,
-                    };
-                }
-                "unscheduled" => {
-                    first_time(&mut seen, 5)?;
-                    t.unscheduled = r.boolean()?;
-                }
-                "symptomatic" => {
-                    first_time(&mut seen, 6)?;
-                    t.symptomatic = r.boolean()?;
-                }
-                "clinical" => {
-                    first_time(&mut seen, 7)?;
-                    t.clinical = r.optional(Self::with_serde::<Clinical>)?;
-                }
-                "lesions" => {
-                    first_time(&mut seen, 8)?;
-                    t.lesions = r.array(Self::lesion)?;
-                }
-                "source" => {
-                    first_time(&mut seen, 9)?;
-                    t.source = r.optional(Self::with_serde::<Source>)?;
-                }
-                "liver_sul_mean" => {
-                    first_time(&mut seen, 10)?;
-                    t.liver_sul_mean = r.optional(Self::float)?;
-                }
-                "liver_sul_sd" => {
-                    first_time(&mut seen, 11)?;
-                    t.liver_sul_sd = r.optional(Self::float)?;
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+    fn timepoint_into(&mut self, t: &mut Timepoint) -> Option<()> {
         let Timepoint {
             timepoint_id,
             date,
@@ -403,122 +408,113 @@ impl<'a> Reader<'a> {
             liver_sul_mean,
             liver_sul_sd,
         } = t;
-        Some(Timepoint {
-            timepoint_id,
-            date,
-            day,
-            baseline,
-            scan,
-            unscheduled,
-            symptomatic,
-            clinical,
-            lesions,
-            source,
-            liver_sul_mean,
-            liver_sul_sd,
-        })
-    }
-
-    fn lesion(&mut self) -> Option<Lesion> {
-        let (mut lesion_id, mut role) = (None, None);
-        let mut l = Lesion::default();
         let mut seen = 0;
         self.object(|r, key| {
             match key {
-                "lesion_id" => {
+                "timepoint_id" => {
                     first_time(&mut seen, 0)?;
-                    lesion_id = Some(r.string()?);
+                    let value = r.optional(Self::plain_str)?;
+                    set_optional_string(timepoint_id, value);
                 }
-                "label" => {
+                "date" => {
                     first_time(&mut seen, 1)?;
-                    l.label = r.optional(Self::string)?;
+                    let value = r.optional(Self::plain_str)?;
+                    set_optional_string(date, value);
                 }
-                "role" => {
+                "day" => {
                     first_time(&mut seen, 2)?;
-                    role = Some(match r.plain_str()? {
-                        "target" => Role::Target,
-                        "non_target" => Role::NonTarget,
-                        "new" => Role::New,
-                        _ => return None,
-                    });
+                    *day = r.optional(Self::integer)?;
                 }
-                "organ" => {
+                "baseline" => {
                     first_time(&mut seen, 3)?;
-                    l.organ = r.optional(Self::string)?;
+                    *baseline = r.optional(Self::boolean)?;
                 }
-                "nodal" => {
+                "scan" => {
                     first_time(&mut seen, 4)?;
-                    l.nodal = r.boolean()?;
+                    *scan = match r.plain_str()? {
+                        "done" => ScanStatus::Done,
+                        "missing" => ScanStatus::Missing,
+                        _ => return None,
+                    };
                 }
-                "long_axis_mm" => {
+                "unscheduled" => {
                     first_time(&mut seen, 5)?;
-                    l.long_axis_mm = r.optional(Self::float)?;
+                    *unscheduled = r.boolean()?;
                 }
-                "short_axis_mm" => {
+                "symptomatic" => {
                     first_time(&mut seen, 6)?;
-                    l.short_axis_mm = r.optional(Self::float)?;
+                    *symptomatic = r.boolean()?;
                 }
-                "status" => {
+                "clinical" => {
                     first_time(&mut seen, 7)?;
-                    l.status = r.optional(Self::lesion_status)?;
+                    *clinical = r.optional(Self::with_serde::<Clinical>)?;
                 }
-                "change_since_last" => {
+                "lesions" => {
                     first_time(&mut seen, 8)?;
-                    l.change_since_last = r.optional(|r| match r.plain_str()? {
-                        "decreased" => Some(Change::Decreased),
-                        "unchanged" => Some(Change::Unchanged),
-                        "increased" => Some(Change::Increased),
-                        _ => None,
-                    })?;
-                }
-                "fragments_mm" => {
-                    first_time(&mut seen, 9)?;
-                    l.fragments_mm = r.optional(|r| r.array(Self::float))?;
-                }
-                "coalesced_into" => {
-                    first_time(&mut seen, 10)?;
-                    l.coalesced_into = r.optional(Self::string)?;
-                }
-                "slice_thickness_mm" => {
-                    first_time(&mut seen, 11)?;
-                    l.slice_thickness_mm = r.optional(Self::float)?;
-                }
-                "outside_rt_field" => {
-                    first_time(&mut seen, 12)?;
-                    l.outside_rt_field = r.optional(Self::boolean)?;
-                }
-                "mean_hu" => {
-                    first_time(&mut seen, 13)?;
-                    l.mean_hu = r.optional(Self::float)?;
-                }
-                "sul_peak" => {
-                    first_time(&mut seen, 14)?;
-                    l.sul_peak = r.optional(Self::float)?;
-                }
-                "volume_mm3" => {
-                    first_time(&mut seen, 15)?;
-                    l.volume_mm3 = r.optional(Self::float)?;
+                    fill_vec(r, lesions, |r, l| r.lesion_into(l))?;
                 }
                 "source" => {
-                    first_time(&mut seen, 16)?;
-                    l.source = r.optional(Self::with_serde::<Source>)?;
+                    first_time(&mut seen, 9)?;
+                    *source = r.optional(Self::with_serde::<Source>)?;
                 }
-                "viable_long_axis_mm" => {
-                    first_time(&mut seen, 17)?;
-                    l.viable_long_axis_mm = r.optional(Self::float)?;
+                "liver_sul_mean" => {
+                    first_time(&mut seen, 10)?;
+                    *liver_sul_mean = r.optional(Self::float)?;
                 }
-                "new_intratumoral_nodule" => {
-                    first_time(&mut seen, 18)?;
-                    l.new_intratumoral_nodule = r.optional(Self::boolean)?;
+                "liver_sul_sd" => {
+                    first_time(&mut seen, 11)?;
+                    *liver_sul_sd = r.optional(Self::float)?;
                 }
                 _ => return None,
             }
             Some(())
         })?;
+        // Every field not in the object takes its default (one line per field, in order).
+        let unseen = |bit: u32| seen & (1 << bit) == 0;
+        if unseen(0) {
+            *timepoint_id = None;
+        }
+        if unseen(1) {
+            *date = None;
+        }
+        if unseen(2) {
+            *day = None;
+        }
+        if unseen(3) {
+            *baseline = None;
+        }
+        if unseen(4) {
+            *scan = ScanStatus::default();
+        }
+        if unseen(5) {
+            *unscheduled = false;
+        }
+        if unseen(6) {
+            *symptomatic = false;
+        }
+        if unseen(7) {
+            *clinical = None;
+        }
+        if unseen(8) {
+            lesions.clear();
+        }
+        if unseen(9) {
+            *source = None;
+        }
+        if unseen(10) {
+            *liver_sul_mean = None;
+        }
+        if unseen(11) {
+            *liver_sul_sd = None;
+        }
+        Some(())
+    }
+
+    fn lesion_into(&mut self, l: &mut Lesion) -> Option<()> {
         let Lesion {
-            lesion_id: _,
+            lesion_id,
             label,
-            role: _,
+            role,
             organ,
             nodal,
             long_axis_mm,
@@ -536,27 +532,160 @@ impl<'a> Reader<'a> {
             viable_long_axis_mm,
             new_intratumoral_nodule,
         } = l;
-        Some(Lesion {
-            lesion_id: lesion_id?,
-            label,
-            role: role?,
-            organ,
-            nodal,
-            long_axis_mm,
-            short_axis_mm,
-            status,
-            change_since_last,
-            fragments_mm,
-            coalesced_into,
-            slice_thickness_mm,
-            outside_rt_field,
-            mean_hu,
-            sul_peak,
-            volume_mm3,
-            source,
-            viable_long_axis_mm,
-            new_intratumoral_nodule,
-        })
+        let mut seen = 0;
+        self.object(|r, key| {
+            match key {
+                "lesion_id" => {
+                    first_time(&mut seen, 0)?;
+                    set_string(lesion_id, r.plain_str()?);
+                }
+                "label" => {
+                    first_time(&mut seen, 1)?;
+                    let value = r.optional(Self::plain_str)?;
+                    set_optional_string(label, value);
+                }
+                "role" => {
+                    first_time(&mut seen, 2)?;
+                    *role = match r.plain_str()? {
+                        "target" => Role::Target,
+                        "non_target" => Role::NonTarget,
+                        "new" => Role::New,
+                        _ => return None,
+                    };
+                }
+                "organ" => {
+                    first_time(&mut seen, 3)?;
+                    let value = r.optional(Self::plain_str)?;
+                    set_optional_string(organ, value);
+                }
+                "nodal" => {
+                    first_time(&mut seen, 4)?;
+                    *nodal = r.boolean()?;
+                }
+                "long_axis_mm" => {
+                    first_time(&mut seen, 5)?;
+                    *long_axis_mm = r.optional(Self::float)?;
+                }
+                "short_axis_mm" => {
+                    first_time(&mut seen, 6)?;
+                    *short_axis_mm = r.optional(Self::float)?;
+                }
+                "status" => {
+                    first_time(&mut seen, 7)?;
+                    *status = r.optional(Self::lesion_status)?;
+                }
+                "change_since_last" => {
+                    first_time(&mut seen, 8)?;
+                    *change_since_last = r.optional(|r| match r.plain_str()? {
+                        "decreased" => Some(Change::Decreased),
+                        "unchanged" => Some(Change::Unchanged),
+                        "increased" => Some(Change::Increased),
+                        _ => None,
+                    })?;
+                }
+                "fragments_mm" => {
+                    first_time(&mut seen, 9)?;
+                    *fragments_mm = r.optional(Self::floats)?;
+                }
+                "coalesced_into" => {
+                    first_time(&mut seen, 10)?;
+                    let value = r.optional(Self::plain_str)?;
+                    set_optional_string(coalesced_into, value);
+                }
+                "slice_thickness_mm" => {
+                    first_time(&mut seen, 11)?;
+                    *slice_thickness_mm = r.optional(Self::float)?;
+                }
+                "outside_rt_field" => {
+                    first_time(&mut seen, 12)?;
+                    *outside_rt_field = r.optional(Self::boolean)?;
+                }
+                "mean_hu" => {
+                    first_time(&mut seen, 13)?;
+                    *mean_hu = r.optional(Self::float)?;
+                }
+                "sul_peak" => {
+                    first_time(&mut seen, 14)?;
+                    *sul_peak = r.optional(Self::float)?;
+                }
+                "volume_mm3" => {
+                    first_time(&mut seen, 15)?;
+                    *volume_mm3 = r.optional(Self::float)?;
+                }
+                "source" => {
+                    first_time(&mut seen, 16)?;
+                    *source = r.optional(Self::with_serde::<Source>)?;
+                }
+                "viable_long_axis_mm" => {
+                    first_time(&mut seen, 17)?;
+                    *viable_long_axis_mm = r.optional(Self::float)?;
+                }
+                "new_intratumoral_nodule" => {
+                    first_time(&mut seen, 18)?;
+                    *new_intratumoral_nodule = r.optional(Self::boolean)?;
+                }
+                _ => return None,
+            }
+            Some(())
+        })?;
+        // lesion_id and role are required (serde names the missing one).
+        if seen & 0b101 != 0b101 {
+            return None;
+        }
+        // Every other field not in the object takes its default (one line per field).
+        let unseen = |bit: u32| seen & (1 << bit) == 0;
+        if unseen(1) {
+            *label = None;
+        }
+        if unseen(3) {
+            *organ = None;
+        }
+        if unseen(4) {
+            *nodal = false;
+        }
+        if unseen(5) {
+            *long_axis_mm = None;
+        }
+        if unseen(6) {
+            *short_axis_mm = None;
+        }
+        if unseen(7) {
+            *status = None;
+        }
+        if unseen(8) {
+            *change_since_last = None;
+        }
+        if unseen(9) {
+            *fragments_mm = None;
+        }
+        if unseen(10) {
+            *coalesced_into = None;
+        }
+        if unseen(11) {
+            *slice_thickness_mm = None;
+        }
+        if unseen(12) {
+            *outside_rt_field = None;
+        }
+        if unseen(13) {
+            *mean_hu = None;
+        }
+        if unseen(14) {
+            *sul_peak = None;
+        }
+        if unseen(15) {
+            *volume_mm3 = None;
+        }
+        if unseen(16) {
+            *source = None;
+        }
+        if unseen(17) {
+            *viable_long_axis_mm = None;
+        }
+        if unseen(18) {
+            *new_intratumoral_nodule = None;
+        }
+        Some(())
     }
 
     fn lesion_status(&mut self) -> Option<LesionStatus> {
@@ -633,6 +762,41 @@ mod tests {
                 assert_eq!(string_end(&plain), None);
             }
         }
+    }
+
+    #[test]
+    fn a_refilled_subject_keeps_nothing_of_the_previous_one() {
+        // The first subject sets every field; the second sets almost none. Walking both
+        // through one reused buffer must give serde's reading of each.
+        let full = r#"{"subject_id":"S-1","reader":"R1","context":{"therapy_start_day":1},
+            "timepoints":[{"timepoint_id":"BL","date":"2024-01-05","day":0,"baseline":true,
+              "scan":"missing","unscheduled":true,"symptomatic":true,
+              "clinical":{"steroid_dose_mg":4.0},"source":{"k":1},"liver_sul_mean":2.0,
+              "liver_sul_sd":0.5,"lesions":[
+                {"lesion_id":"T1","label":"a","role":"new","organ":"liver","nodal":true,
+                 "long_axis_mm":12.0,"short_axis_mm":8.0,"status":"measured",
+                 "change_since_last":"increased","fragments_mm":[1.0],"coalesced_into":"T9",
+                 "slice_thickness_mm":2.5,"outside_rt_field":true,"mean_hu":1.0,"sul_peak":2.0,
+                 "volume_mm3":3.0,"source":{"k":2},"viable_long_axis_mm":4.0,
+                 "new_intratumoral_nodule":true},
+                {"lesion_id":"T2","role":"target"}]},
+              {"day":42}]}"#;
+        let sparse = r#"{"subject_id":"S-2","timepoints":[{"lesions":[{"lesion_id":"X","role":"target"}]}]}"#;
+        let document = format!(
+            r#"{{"schema":"oncoread.timeline/1","subjects":[{full},{sparse},{full}]}}"#
+        );
+        let mut walked = Vec::new();
+        let parts = walk_document(&document, |s| {
+            walked.push(s.clone());
+            true
+        })
+        .unwrap();
+        assert_eq!(parts.schema, "oncoread.timeline/1");
+        let by_serde: Vec<Subject> = [full, sparse, full]
+            .iter()
+            .map(|s| serde_json::from_str(s).unwrap())
+            .collect();
+        assert_eq!(walked, by_serde);
     }
 
     #[test]
