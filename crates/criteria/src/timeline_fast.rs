@@ -782,9 +782,8 @@ mod tests {
                 {"lesion_id":"T2","role":"target"}]},
               {"day":42}]}"#;
         let sparse = r#"{"subject_id":"S-2","timepoints":[{"lesions":[{"lesion_id":"X","role":"target"}]}]}"#;
-        let document = format!(
-            r#"{{"schema":"oncoread.timeline/1","subjects":[{full},{sparse},{full}]}}"#
-        );
+        let document =
+            format!(r#"{{"schema":"oncoread.timeline/1","subjects":[{full},{sparse},{full}]}}"#);
         let mut walked = Vec::new();
         let parts = walk_document(&document, |s| {
             walked.push(s.clone());
