@@ -607,3 +607,48 @@ fn neuro_hcc_gist_and_pet_criteria_assess_end_to_end_and_follow_the_schema() {
     );
     assert_eq!(assessment["config"]["percist.pmd_strict"], json!(true));
 }
+
+#[test]
+fn a_pet_only_subject_under_all_criteria_is_assessed_where_it_can_be() {
+    // PET only: one target with SULpeak, no diameters. Baseline SULpeak 5.0 with liver
+    // 2.0 ± 0.3 (measurable: 5.0 ≥ 1.5 × 2.0 + 2 × 0.3 = 3.6); at W8 3.0: −40 % and −2.0
+    // SUL (≥ 30 % and ≥ 0.8) → PMR. RECIST 1.1 needs a long axis for every target, so the
+    // RECIST family cannot read this subject: under `all` it is reported not assessed
+    // (no rows, NE, the reason as a problem) while PERCIST still assesses it; asked for
+    // RECIST 1.1 alone, the document stays an input error (exit 2).
+    let pet =
+        |sul: f64| json!({"lesion_id": "P1", "role": "target", "organ": "lung", "sul_peak": sul});
+    let doc = json!({"schema": "oncoread.timeline/1", "subjects": [{"subject_id": "PET1", "timepoints": [
+        {"timepoint_id": "BL", "day": 0, "liver_sul_mean": 2.0, "liver_sul_sd": 0.3, "lesions": [pet(5.0)]},
+        {"timepoint_id": "W8", "day": 56, "liver_sul_mean": 2.0, "liver_sul_sd": 0.3, "lesions": [pet(3.0)]}
+    ]}]});
+    let (output, assessment) = assess_doc(&doc, &["--criteria", "all"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let assessment = assessment.unwrap();
+    assert_valid(
+        &schema("assessment.schema.json"),
+        &assessment,
+        "the assessment",
+    );
+    assert_eq!(
+        overall(criterion(&assessment, "PET1", "percist")),
+        ["BL", "PMR"]
+    );
+    let recist = criterion(&assessment, "PET1", "recist1.1");
+    assert_eq!(recist["timepoints"], json!([]));
+    assert_eq!(recist["best_overall_response"], "NE");
+    let problems = assessment["subjects"][0]["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["kind"] == "not_assessable_recist_family"),
+        "{problems:?}"
+    );
+
+    let (alone, _) = assess_doc(&doc, &["--criteria", "recist1.1"]);
+    assert_eq!(alone.status.code(), Some(2));
+}

@@ -97,6 +97,17 @@ pub fn assess_timeline(
 
 /// Criteria that read the raw timeline lesions ([`observed`]) instead of the RECIST
 /// preparation.
+/// A criterion that could not read the subject (see the subject's problems): no rows.
+fn not_assessed(criterion: Criterion) -> assessment::CriterionAssessment {
+    assessment::CriterionAssessment {
+        criterion,
+        timepoints: Vec::new(),
+        best_overall_response: Response::NE,
+        confirmed_best_overall_response: Response::NE,
+        progression: None,
+    }
+}
+
 fn reads_raw_lesions(criterion: Criterion) -> bool {
     matches!(
         criterion,
@@ -118,10 +129,27 @@ pub fn assess_subject(
     let mut problems = Vec::new();
     // The RECIST preparation (with its RECIST measurability problems and input demands)
     // only when a criterion uses it; the others read the raw lesions.
+    let any_raw = criteria.iter().any(|c| reads_raw_lesions(*c));
     let (prepared, base) = if criteria.iter().any(|c| !reads_raw_lesions(*c)) {
-        let prepared = prepare::prepare_subject(subject, config, &mut problems)?;
-        let base = categories::base_categories(config, &prepared);
-        (Some(prepared), Some(base))
+        match prepare::prepare_subject(subject, config, &mut problems) {
+            Ok(prepared) => {
+                let base = categories::base_categories(config, &prepared);
+                (Some(prepared), Some(base))
+            }
+            // A subject the RECIST family cannot read (a PET-only subject without long
+            // axes, say) still has its other criteria: the RECIST family is reported not
+            // assessable, with the reason, instead of failing the whole document.
+            Err(error) if any_raw => {
+                problems.push(timeline::Problem::new(
+                    "not_assessable_recist_family",
+                    format!(
+                        "RECIST 1.1, iRECIST, irRC, irRECIST and imRECIST not assessed: {error}"
+                    ),
+                ));
+                (None, None)
+            }
+            Err(error) => return Err(error),
+        }
     } else {
         (None, None)
     };
@@ -144,6 +172,9 @@ pub fn assess_subject(
             (Criterion::Mrecist, _, _, Some(o)) => mrecist::assess(config, o, &mut problems),
             (Criterion::Choi, _, _, Some(o)) => choi::assess(config, o, &mut problems),
             (Criterion::Percist, _, _, Some(o)) => percist::assess(config, o, &mut problems),
+            (recist_family, None, ..) if !reads_raw_lesions(*recist_family) => {
+                not_assessed(*recist_family)
+            }
             (other, ..) => {
                 return Err(InputError::document(
                     "",
