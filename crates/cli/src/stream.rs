@@ -465,13 +465,16 @@ mod tests {
             "subjects": [subject("S1", None, 30.0, 30.0), bad, subject("S3", None, 30.0, 30.0)]
         });
         let bytes = serde_json::to_vec(&document).unwrap();
+        // A target without its long axis is an input error for the RECIST family alone
+        // (with other criteria too, that family is reported not assessed instead).
+        let recist = parse_criteria_list("recist1.1,irecist").unwrap();
         let Outcome::Invalid(error) =
-            assess_json(&bytes, &Config::default(), &criteria(), &|_| Ok(()), None)
+            assess_json(&bytes, &Config::default(), &recist, &|_| Ok(()), None)
         else {
             panic!("expected an invalid subject");
         };
         let timeline = parse_timeline_json(&bytes).unwrap();
-        let expected = assess_timeline(&timeline, &Config::default(), &criteria()).unwrap_err();
+        let expected = assess_timeline(&timeline, &Config::default(), &recist).unwrap_err();
         assert_eq!(error.to_string(), expected.to_string());
     }
 
