@@ -16,11 +16,11 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Shows `label` with the elapsed time and, when `counts` gives `(done, total)`, the
-    /// counts, until [`Progress::finish`].
+    /// Shows `label` with the elapsed time and, when `counts` gives `(stage, done, total)`,
+    /// that stage's name and counts, until [`Progress::finish`].
     pub fn start(
         label: &'static str,
-        counts: impl Fn() -> Option<(u64, u64)> + Send + 'static,
+        counts: impl Fn() -> Option<(&'static str, u64, u64)> + Send + 'static,
     ) -> Progress {
         let stop = Arc::new(AtomicBool::new(false));
         if !std::io::stderr().is_terminal() {
@@ -32,11 +32,11 @@ impl Progress {
             while !stopped.load(Ordering::Relaxed) {
                 let elapsed = started.elapsed().as_secs_f64();
                 let line = match counts() {
-                    Some((done, total)) if total > 0 => {
+                    Some((stage, done, total)) if total > 0 => {
                         let width = 30;
                         let filled = (done.min(total) * width / total) as usize;
                         format!(
-                            "{label:<8} [{}{}] {done}/{total}  {elapsed:.1} s",
+                            "{stage:<8} [{}{}] {done}/{total}  {elapsed:.1} s",
                             "#".repeat(filled),
                             " ".repeat(width as usize - filled)
                         )

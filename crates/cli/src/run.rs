@@ -102,10 +102,20 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let scan_progress = Arc::new(ScanProgress::default());
     let shown = Arc::clone(&scan_progress);
     let progress = Progress::start("scan", move || {
-        Some((
-            shown.done.load(Ordering::Relaxed),
-            shown.seen.load(Ordering::Relaxed),
-        ))
+        let reports = shown.reports_total.load(Ordering::Relaxed);
+        Some(if reports > 0 {
+            (
+                "extract",
+                shown.reports_read.load(Ordering::Relaxed),
+                reports,
+            )
+        } else {
+            (
+                "scan",
+                shown.done.load(Ordering::Relaxed),
+                shown.seen.load(Ordering::Relaxed),
+            )
+        })
     });
     let options = ExtractOptions {
         scan: ScanOptions {

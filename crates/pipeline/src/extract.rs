@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 use oncoread_criteria::timeline::{Problem, Timeline};
 use oncoread_dicom::header::HeaderRecord;
@@ -149,7 +150,16 @@ pub fn extract(
 
     // Reports of a DICOMweb or DIMSE source were fetched into the cache beside the index.
     let index_path = index.path().to_path_buf();
+    let progress = options.scan.progress.as_deref();
+    if let Some(progress) = progress {
+        progress
+            .reports_total
+            .store(report_records.len() as u64, Ordering::Relaxed);
+    }
     let read = |record: &HeaderRecord| {
+        if let Some(progress) = progress {
+            progress.reports_read.fetch_add(1, Ordering::Relaxed);
+        }
         if record.path.starts_with(SCHEME) || record.path.starts_with(dimse::SCHEME) {
             let sop = record.sop_instance_uid.as_deref().unwrap_or_default();
             // Named by its URL, like the index row, not by the cache file.

@@ -39,6 +39,9 @@ pub struct ScanProgress {
     pub seen: AtomicU64,
     /// Files finished so far (unchanged, read and indexed, or recorded as problems).
     pub done: AtomicU64,
+    /// After the scan, `extract`'s reports to read, and those read so far.
+    pub reports_total: AtomicU64,
+    pub reports_read: AtomicU64,
 }
 
 impl ScanProgress {
