@@ -209,13 +209,13 @@ impl<'a> Reader<'a> {
         self.bytes.get(self.pos).copied()
     }
 
-    fn expect(&mut self, byte: u8) -> Option<()> {
+    fn consume(&mut self, byte: u8) -> Option<()> {
         (self.next_byte()? == byte).then_some(())
     }
 
     /// A string without escapes, borrowed from the input.
     fn plain_str(&mut self) -> Option<&'a str> {
-        self.expect(b'"')?;
+        self.consume(b'"')?;
         let start = self.pos;
         let rest = self.bytes.get(start..)?;
         let length = string_end(rest)?;
@@ -304,14 +304,14 @@ impl<'a> Reader<'a> {
 
     /// Walks the members of an object, calling `member` with each key.
     fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.expect(b'{')?;
+        self.consume(b'{')?;
         if self.peek() == Some(b'}') {
             self.pos += 1;
             return Some(());
         }
         loop {
             let key = self.plain_str()?;
-            self.expect(b':')?;
+            self.consume(b':')?;
             member(self, key)?;
             match self.next_byte()? {
                 b',' => {}
@@ -323,7 +323,7 @@ impl<'a> Reader<'a> {
 
     /// Walks the elements of an array, calling `element` at each.
     fn elements(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.expect(b'[')?;
+        self.consume(b'[')?;
         if self.peek() == Some(b']') {
             self.pos += 1;
             return Some(());
