@@ -653,3 +653,40 @@ fn a_pet_only_subject_under_all_criteria_is_assessed_where_it_can_be() {
     let (alone, _) = assess_doc(&doc, &["--criteria", "recist1.1"]);
     assert_eq!(alone.status.code(), Some(2));
 }
+
+#[test]
+fn a_named_pipe_as_output_is_written_in_place_not_replaced() {
+    // Renaming a temporary file over a device or a pipe (say `-o /dev/null`) would replace
+    // it with a plain file; such targets are written in place. A named pipe stands in for
+    // the device here (the test must not risk the machine's /dev/null).
+    use std::os::unix::fs::FileTypeExt;
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("out.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader_path = fifo.clone();
+    let reader = std::thread::spawn(move || std::fs::read(reader_path).unwrap());
+    let output = oncoread(&[
+        "assess",
+        "fixtures/sample-timeline.json",
+        "--criteria",
+        "recist1.1",
+        "-o",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Checked before waiting for the reader: had the pipe been replaced, the reader would
+    // wait on it for ever.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe is still a pipe");
+    let received: Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    // The sample timeline has four subjects (fixtures/sample-timeline.json).
+    assert_eq!(received["subjects"].as_array().unwrap().len(), 4);
+}

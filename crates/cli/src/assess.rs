@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::json_layout::{to_writer_lines, LineFormatter};
-use crate::output::{write_atomically, AtomicFile};
+use crate::output::{is_special_file, write_atomically, AtomicFile};
 use crate::stream::{self, Outcome};
 use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
 
@@ -55,8 +55,11 @@ pub fn run(args: AssessArgs) -> Result<u8> {
     if !csv && !args.pretty {
         // JSON in, compact JSON out: assess subject by subject as they are parsed, writing
         // straight into the output file (synced as it grows) when there is one.
+        // Straight into a regular output file; standard output, a device or a pipe get
+        // the whole document at the end (the streaming path may read its file back).
         let mut file = match args.output.as_str() {
             "-" => None,
+            target if is_special_file(target) => None,
             target => Some(AtomicFile::create(target)?),
         };
         if let Some(file) = file.as_mut() {

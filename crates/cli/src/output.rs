@@ -35,10 +35,32 @@ pub struct AtomicFile {
     syncer: Option<Syncer>,
 }
 
+/// Whether `target` exists and is neither a regular file nor a folder: a device such as
+/// `/dev/null`, or a named pipe. Those are written in place: renaming a temporary file
+/// over them would replace the device with a plain file.
+pub fn is_special_file(target: &str) -> bool {
+    std::fs::metadata(target)
+        .map(|m| !m.is_file() && !m.is_dir())
+        .unwrap_or(false)
+}
+
 impl AtomicFile {
-    /// Creates the temporary file (and the target's folders).
+    /// Creates the temporary file (and the target's folders). A device or named pipe is
+    /// opened and written in place instead (see [`is_special_file`]).
     pub fn create(target: &str) -> Result<Self> {
         let path = Path::new(target);
+        if is_special_file(target) {
+            let file = File::options()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("opening {target}"))?;
+            return Ok(AtomicFile {
+                target: path.to_path_buf(),
+                temp: PathBuf::new(),
+                out: Some(BufWriter::with_capacity(1 << 20, file)),
+                syncer: None,
+            });
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating the folder {}", parent.display()))?;
@@ -98,6 +120,9 @@ impl AtomicFile {
             .into_inner()
             .map_err(|e| e.into_error())
             .with_context(|| format!("writing {}", self.temp.display()))?;
+        if self.temp.as_os_str().is_empty() {
+            return Ok(()); // written in place (a device or a named pipe)
+        }
         file.sync_all()
             .with_context(|| format!("syncing {}", self.temp.display()))?;
         std::fs::rename(&self.temp, &self.target)

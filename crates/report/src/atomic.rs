@@ -7,6 +7,22 @@ use std::path::{Path, PathBuf};
 use crate::ReportError;
 
 pub fn write_file(target: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    // A device or named pipe (e.g. /dev/null) is written in place: a rename over it would
+    // replace it with a plain file.
+    let special = std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if special {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(target)
+            .map_err(|source| ReportError::Io {
+                path: target.to_path_buf(),
+                source,
+            })?;
+        return file.write_all(bytes).map_err(|source| ReportError::Io {
+            path: target.to_path_buf(),
+            source,
+        });
+    }
     let temp = temp_path(target);
     let io_error = |path: &Path| {
         let path = path.to_path_buf();
