@@ -1,7 +1,8 @@
 //! Property tests over random timelines:
 //! - the order lesions (and timepoints) are listed in does not change any result;
 //! - making one follow-up lesion larger never improves that timepoint's response;
-//! - random timelines (valid or not) never panic: they assess or return an error.
+//! - random timelines (valid or not) never panic: they assess or return an error;
+//! - the fast timeline reader of the streaming assessment reads what serde reads.
 //!
 //! Every implemented criterion takes part (RECIST 1.1, iRECIST, irRC, irRECIST, imRECIST).
 //! - the same for the criteria that read the raw lesions (RANO family, mRECIST, Choi,
@@ -441,5 +442,50 @@ proptest! {
             serde_json::to_string(&original).unwrap(),
             serde_json::to_string(&again).unwrap()
         );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The fast reader of the streaming assessment reads any document serde writes exactly
+    /// as serde reads it back (several subjects, so its reused buffers are refilled from
+    /// full subjects to sparse ones and back), compact or indented.
+    #[test]
+    fn the_fast_reader_reads_what_serde_reads(
+        subjects in proptest::collection::vec((subject(), any::<u64>(), any::<bool>()), 1..5),
+        pretty in any::<bool>(),
+    ) {
+        let subjects: Vec<Subject> = subjects
+            .into_iter()
+            .map(|(subject, seed, rich)| if rich { enrich(subject, seed) } else { subject })
+            .collect();
+        let timeline = Timeline {
+            schema: oncoread_criteria::TIMELINE_SCHEMA.to_string(),
+            subjects,
+            problems: Vec::new(),
+        };
+        let text = if pretty {
+            serde_json::to_string_pretty(&timeline).unwrap()
+        } else {
+            serde_json::to_string(&timeline).unwrap()
+        };
+        let by_serde = oncoread_criteria::parse_timeline_json(text.as_bytes()).unwrap();
+        let mut walked = Vec::new();
+        let parts = oncoread_criteria::timeline_fast::walk_document(&text, |s| {
+            walked.push(s.clone());
+            true
+        });
+        prop_assert!(parts.is_some());
+        prop_assert_eq!(&walked, &by_serde.subjects);
+        // And the fast path itself reads each of them (it does not hand them all to serde):
+        // serde's output holds no escapes, unknown keys or repeated keys.
+        for subject in &by_serde.subjects {
+            let one = serde_json::to_string(subject).unwrap();
+            let mut pos = 0;
+            let fast = oncoread_criteria::timeline_fast::parse_subject(&one, &mut pos);
+            prop_assert_eq!(fast.as_ref(), Some(subject));
+            prop_assert_eq!(pos, one.len());
+        }
     }
 }
