@@ -17,7 +17,9 @@ use crate::text::percent;
 const PLOT_HEIGHT: f64 = 320.0;
 /// Subject labels are printed under the bars only when there is room for them.
 const MAX_LABELLED_BARS: usize = 40;
-const LABEL_ROOM: f64 = 90.0;
+/// Room under the axis for labels written at −45°: a subject and reader label of about 25
+/// characters reaches some 130 px down.
+const LABEL_ROOM: f64 = 140.0;
 const MAX_SLOT: f64 = 60.0;
 
 pub struct Waterfall {
