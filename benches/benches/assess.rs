@@ -24,7 +24,7 @@ const SEED: u64 = 1;
 
 fn benches(c: &mut Criterion) {
     let spec = PopulationSpec::new(SUBJECTS, TIMEPOINTS, SEED);
-    let json = population_json(&spec);
+    let json = population_json(&spec).expect("a generated population serialises");
     let timeline = parse_timeline_json(&json).expect("the generated timeline parses");
     let config = Config::default();
     let criteria = parse_criteria_list("recist1.1,irecist").expect("known criteria");

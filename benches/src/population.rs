@@ -125,10 +125,10 @@ pub fn write_population(spec: &PopulationSpec, out: &mut impl Write) -> io::Resu
 }
 
 /// The population as JSON bytes (for benches on small populations).
-pub fn population_json(spec: &PopulationSpec) -> Vec<u8> {
+pub fn population_json(spec: &PopulationSpec) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    write_population(spec, &mut bytes).expect("writing to a Vec cannot fail");
-    bytes
+    write_population(spec, &mut bytes)?;
+    Ok(bytes)
 }
 
 /// Organs for non-nodal lesions, with a few typical labels each.
@@ -637,7 +637,7 @@ mod tests {
     #[test]
     fn streamed_json_parses_and_assesses_every_subject() {
         let spec = PopulationSpec::new(1_000, 6, 1);
-        let bytes = population_json(&spec);
+        let bytes = population_json(&spec).unwrap();
         let timeline = parse_timeline_json(&bytes).expect("valid timeline");
         assert_eq!(timeline, generate(&spec));
         let criteria = parse_criteria_list("recist1.1,irecist").unwrap();

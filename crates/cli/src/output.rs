@@ -31,7 +31,7 @@ pub fn write_atomically(
 pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
-    out: Option<BufWriter<File>>,
+    out: BufWriter<File>,
     syncer: Option<Syncer>,
 }
 
@@ -57,7 +57,7 @@ impl AtomicFile {
             return Ok(AtomicFile {
                 target: path.to_path_buf(),
                 temp: PathBuf::new(),
-                out: Some(BufWriter::with_capacity(1 << 20, file)),
+                out: BufWriter::with_capacity(1 << 20, file),
                 syncer: None,
             });
         }
@@ -81,15 +81,13 @@ impl AtomicFile {
         Ok(AtomicFile {
             target: path.to_path_buf(),
             temp,
-            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            out: BufWriter::with_capacity(1 << 20, file),
             syncer: None,
         })
     }
 
     pub fn writer(&mut self) -> &mut BufWriter<File> {
-        // `out` is emptied only by `commit`, which consumes `self`, so a live AtomicFile
-        // always has its writer (the Option exists for the cleanup in `Drop`).
-        self.out.as_mut().expect("an uncommitted file has a writer")
+        &mut self.out
     }
 
     /// Syncs what has been written so far every quarter second from a helper thread, so
@@ -114,12 +112,10 @@ impl AtomicFile {
         if let Some(syncer) = self.syncer.take() {
             syncer.stop();
         }
-        // Unreachable `None`: see `writer`.
-        let out = self.out.take().expect("an uncommitted file has a writer");
-        let file = out
-            .into_inner()
-            .map_err(|e| e.into_error())
+        self.out
+            .flush()
             .with_context(|| format!("writing {}", self.temp.display()))?;
+        let file = self.out.get_ref();
         if self.temp.as_os_str().is_empty() {
             return Ok(()); // written in place (a device or a named pipe)
         }
@@ -137,8 +133,9 @@ impl Drop for AtomicFile {
         if let Some(syncer) = self.syncer.take() {
             syncer.stop();
         }
+        // Uncommitted: remove the temporary file (still open here, which Unix allows; the
+        // descriptor closes right after).
         if !self.temp.as_os_str().is_empty() {
-            self.out = None;
             let _ = std::fs::remove_file(&self.temp);
         }
     }

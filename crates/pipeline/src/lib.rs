@@ -9,4 +9,5 @@ pub mod extract;
 pub mod index;
 pub mod scan;
 pub mod settings;
+mod study_sync;
 pub mod walk;

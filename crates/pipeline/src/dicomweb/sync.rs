@@ -1,8 +1,6 @@
 //! Bringing a DICOMweb source's studies into the index (see the module documentation).
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use oncoread_dicom::dicom_json::header_from_dicom_json;
@@ -12,6 +10,10 @@ use serde_json::Value;
 
 use super::{Auth, Client, ClientOptions, DicomWebError, SCHEME};
 use crate::index::Index;
+use crate::study_sync::{fetch_and_write, studies_to_fetch, StudyCounts, StudyEntry};
+
+/// What fetching one study from this source gave.
+type StudyFetch = crate::study_sync::StudyFetch<DicomWebError>;
 
 const STUDY_INSTANCE_UID: &str = "0020000D";
 const SERIES_INSTANCE_UID: &str = "0020000E";
@@ -92,25 +94,6 @@ pub(crate) fn cache_dir(index_path: &Path) -> PathBuf {
         .join("dicomweb-cache")
 }
 
-/// A study as QIDO lists it.
-struct StudyEntry {
-    uid: String,
-    /// Number of Study Related Instances, when the server gives it.
-    instances: Option<i64>,
-}
-
-/// What fetching one study gave.
-struct StudyFetch {
-    uid: String,
-    expected: Option<i64>,
-    records: Vec<HeaderRecord>,
-    /// Reports downloaded (not already in the cache).
-    reports_fetched: u64,
-    /// (path, reason) of instances that could not be indexed.
-    problems: Vec<(String, String)>,
-    failure: Option<DicomWebError>,
-}
-
 /// Brings the studies of the service `root` (`dicomweb:URL`) into the index.
 pub fn sync(
     root: &str,
@@ -129,97 +112,31 @@ pub fn sync(
 
     let studies = list_studies(&client, options.study_dates.as_deref())?;
     let synced = index.synced_studies(&source)?;
-    let to_fetch: Vec<StudyEntry> = studies
-        .iter()
-        .filter(|s| match (s.instances, synced.get(&s.uid)) {
-            (Some(now), Some(before)) => now != *before,
-            _ => true, // new, or the server does not count: fetch
-        })
-        .map(|s| StudyEntry {
-            uid: s.uid.clone(),
-            instances: s.instances,
-        })
-        .collect();
+    let to_fetch = studies_to_fetch(&studies, &synced);
     let mut summary = SyncSummary {
         studies: studies.len() as u64,
         studies_fetched: to_fetch.len() as u64,
         ..SyncSummary::default()
     };
 
-    // Workers fetch studies; this thread writes each finished study in its own
-    // transaction, so an interrupted run keeps every study it completed.
-    let queue = Mutex::new(to_fetch);
-    let (results, received) = mpsc::channel::<StudyFetch>();
-    let workers = options.concurrency.max(1);
-    let written = std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let results = results.clone();
-            let (queue, client, source, cache) = (&queue, &client, &source, &cache);
-            scope.spawn(move || loop {
-                let next = match queue.lock() {
-                    Ok(mut queue) => queue.pop(),
-                    Err(_) => None,
-                };
-                let Some(study) = next else { break };
-                if results
-                    .send(fetch_study(client, source, cache, study))
-                    .is_err()
-                {
-                    break;
-                }
-            });
-        }
-        drop(results);
-        let mut outcome = Ok(());
-        for fetched in received {
-            if outcome.is_ok() {
-                outcome = write_study(index, &source, fetched, &mut summary);
-            }
-        }
-        outcome
-    });
-    written?;
+    let mut counts = StudyCounts::default();
+    fetch_and_write(
+        index,
+        &source,
+        to_fetch,
+        options.concurrency,
+        |study| fetch_study(&client, &source, &cache, study),
+        &mut counts,
+    )?;
+    summary.instances = counts.instances;
+    summary.reports_fetched = counts.reports_fetched;
+    summary.problems = counts.problems;
+    summary.studies_failed = counts.studies_failed;
+    summary.failures = counts.failures;
     summary.requests = client.requests();
     summary.bytes = client.bytes();
     summary.elapsed = started.elapsed();
     Ok(summary)
-}
-
-fn write_study(
-    index: &mut Index,
-    source: &str,
-    fetched: StudyFetch,
-    summary: &mut SyncSummary,
-) -> Result<(), DicomWebError> {
-    let study_path = format!("{source}/studies/{}", fetched.uid);
-    let mut writer = index.begin_write()?;
-    for record in &fetched.records {
-        writer.upsert_record(record, record.file_size, 0)?;
-    }
-    for (path, reason) in &fetched.problems {
-        writer.upsert_problem(path, 0, 0, reason)?;
-    }
-    summary.instances += fetched.records.len() as u64;
-    summary.reports_fetched += fetched.reports_fetched;
-    summary.problems += fetched.problems.len() as u64;
-    match fetched.failure {
-        None => {
-            writer.remove(&study_path)?;
-            let count = fetched
-                .expected
-                .unwrap_or((fetched.records.len() + fetched.problems.len()) as i64);
-            writer.set_study_synced(source, &fetched.uid, count)?;
-        }
-        Some(failure) => {
-            summary.studies_failed += 1;
-            summary.problems += 1;
-            let reason = format!("study not fetched: {failure}");
-            writer.upsert_problem(&study_path, 0, 0, &reason)?;
-            summary.failures.push(format!("{study_path}: {reason}"));
-        }
-    }
-    writer.commit()?;
-    Ok(())
 }
 
 fn list_studies(
@@ -256,14 +173,7 @@ fn list_studies(
 }
 
 fn fetch_study(client: &Client, source: &str, cache: &Path, study: StudyEntry) -> StudyFetch {
-    let mut fetch = StudyFetch {
-        uid: study.uid.clone(),
-        expected: study.instances,
-        records: Vec::new(),
-        reports_fetched: 0,
-        problems: Vec::new(),
-        failure: None,
-    };
+    let mut fetch = StudyFetch::new(&study);
     if let Err(failure) = fetch_series_of(client, source, cache, &study.uid, &mut fetch) {
         fetch.failure = Some(failure);
     }

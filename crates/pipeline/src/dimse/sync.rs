@@ -4,8 +4,6 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use dicom_core::{Tag, VR};
@@ -22,6 +20,10 @@ use super::get::{get_instance, Received, GET_SOP_CLASS, SR_STORAGE_CLASSES};
 use super::{DimseError, Peer, DEFAULT_CALLING_AET, SCHEME};
 use crate::dicomweb::cache_dir;
 use crate::index::Index;
+use crate::study_sync::{fetch_and_write, studies_to_fetch, StudyCounts, StudyEntry};
+
+/// What fetching one study from this source gave.
+type StudyFetch = crate::study_sync::StudyFetch<DimseError>;
 
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -122,20 +124,6 @@ impl Link<'_> {
     }
 }
 
-struct StudyEntry {
-    uid: String,
-    instances: Option<i64>,
-}
-
-struct StudyFetch {
-    uid: String,
-    expected: Option<i64>,
-    records: Vec<HeaderRecord>,
-    reports_fetched: u64,
-    problems: Vec<(String, String)>,
-    failure: Option<DimseError>,
-}
-
 /// Brings the studies of `root` (`dimse:AET@HOST:PORT`) into the index.
 pub fn sync(
     root: &str,
@@ -167,96 +155,32 @@ pub fn sync(
 
     let studies = list_studies(&link)?;
     let synced = index.synced_studies(&source)?;
-    let to_fetch: Vec<StudyEntry> = studies
-        .iter()
-        .filter(|s| match (s.instances, synced.get(&s.uid)) {
-            (Some(now), Some(before)) => now != *before,
-            _ => true, // new, or the PACS does not count: fetch
-        })
-        .map(|s| StudyEntry {
-            uid: s.uid.clone(),
-            instances: s.instances,
-        })
-        .collect();
+    let to_fetch = studies_to_fetch(&studies, &synced);
     let mut summary = SyncSummary {
         studies: studies.len() as u64,
         studies_fetched: to_fetch.len() as u64,
         ..SyncSummary::default()
     };
 
-    let queue = Mutex::new(to_fetch);
-    let (results, received) = mpsc::channel::<StudyFetch>();
-    let workers = options.concurrency.max(1);
-    let written = std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let results = results.clone();
-            let (queue, link, source, cache) = (&queue, &link, &source, &cache);
-            scope.spawn(move || loop {
-                let next = match queue.lock() {
-                    Ok(mut queue) => queue.pop(),
-                    Err(_) => None,
-                };
-                let Some(study) = next else { break };
-                if results
-                    .send(fetch_study(link, source, cache, study))
-                    .is_err()
-                {
-                    break;
-                }
-            });
-        }
-        drop(results);
-        let mut outcome = Ok(());
-        for fetched in received {
-            if outcome.is_ok() {
-                outcome = write_study(index, &source, fetched, &mut summary);
-            }
-        }
-        outcome
-    });
-    written?;
+    let mut counts = StudyCounts::default();
+    fetch_and_write(
+        index,
+        &source,
+        to_fetch,
+        options.concurrency,
+        |study| fetch_study(&link, &source, &cache, study),
+        &mut counts,
+    )?;
+    summary.instances = counts.instances;
+    summary.reports_fetched = counts.reports_fetched;
+    summary.problems = counts.problems;
+    summary.studies_failed = counts.studies_failed;
+    summary.failures = counts.failures;
     summary.c_finds = counters.c_finds.load(Ordering::Relaxed);
     summary.c_gets = counters.c_gets.load(Ordering::Relaxed);
     summary.associations = counters.associations.load(Ordering::Relaxed);
     summary.elapsed = started.elapsed();
     Ok(summary)
-}
-
-fn write_study(
-    index: &mut Index,
-    source: &str,
-    fetched: StudyFetch,
-    summary: &mut SyncSummary,
-) -> Result<(), DimseError> {
-    let study_path = format!("{source}/studies/{}", fetched.uid);
-    let mut writer = index.begin_write()?;
-    for record in &fetched.records {
-        writer.upsert_record(record, record.file_size, 0)?;
-    }
-    for (path, reason) in &fetched.problems {
-        writer.upsert_problem(path, 0, 0, reason)?;
-    }
-    summary.instances += fetched.records.len() as u64;
-    summary.reports_fetched += fetched.reports_fetched;
-    summary.problems += fetched.problems.len() as u64;
-    match fetched.failure {
-        None => {
-            writer.remove(&study_path)?;
-            let count = fetched
-                .expected
-                .unwrap_or((fetched.records.len() + fetched.problems.len()) as i64);
-            writer.set_study_synced(source, &fetched.uid, count)?;
-        }
-        Some(failure) => {
-            summary.studies_failed += 1;
-            summary.problems += 1;
-            let reason = format!("study not fetched: {failure}");
-            writer.upsert_problem(&study_path, 0, 0, &reason)?;
-            summary.failures.push(format!("{study_path}: {reason}"));
-        }
-    }
-    writer.commit()?;
-    Ok(())
 }
 
 fn list_studies(link: &Link<'_>) -> Result<Vec<StudyEntry>, DimseError> {
@@ -293,14 +217,7 @@ fn list_studies(link: &Link<'_>) -> Result<Vec<StudyEntry>, DimseError> {
 }
 
 fn fetch_study(link: &Link<'_>, source: &str, cache: &Path, study: StudyEntry) -> StudyFetch {
-    let mut fetch = StudyFetch {
-        uid: study.uid.clone(),
-        expected: study.instances,
-        records: Vec::new(),
-        reports_fetched: 0,
-        problems: Vec::new(),
-        failure: None,
-    };
+    let mut fetch = StudyFetch::new(&study);
     let result = link
         .open(&Proposal {
             scu: &[FIND_SOP_CLASS, GET_SOP_CLASS],
