@@ -123,7 +123,7 @@ fn csv_tables_have_the_hand_counted_rows() {
     // total 27 data rows, plus the header.
     let timepoints = read_csv(&out.join("timepoints.csv"));
     assert_eq!(timepoints.len(), 1 + 27);
-    assert!(timepoints.iter().all(|r| r.len() == 17), "17 columns each");
+    assert!(timepoints.iter().all(|r| r.len() == 18), "18 columns each");
     // SUBJ-001 W8: 30.1 + 12 + 11 = 53.1 mm, (53.1 − 76) / 76 = −30.13 % → −30.1.
     let w8 = find(
         &timepoints,

@@ -2,9 +2,12 @@
 
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
+use oncoread_criteria::adjudication::ReaderRules;
 use oncoread_criteria::assessment::{Assessment, Flag};
+use oncoread_criteria::concordance::review_reads;
 use oncoread_criteria::csv_input::parse_timeline_csv;
 use oncoread_criteria::{assess_timeline, parse_criteria_list, parse_timeline_json, Config};
+use oncoread_pipeline::reader_settings::load_reader_rules;
 use oncoread_pipeline::settings::load_criteria_file;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -40,6 +43,11 @@ pub struct AssessArgs {
     /// Indent the assessment JSON (default: compact, one line per subject and per problem).
     #[arg(long)]
     pretty: bool,
+    /// Compare double reads and write the review (oncoread.concordance/1 JSON) here; the
+    /// config file's [readers] table sets the triggers (default ones without it). A
+    /// [readers] table alone also marks the accepted reads in the assessment.
+    #[arg(long, value_name = "FILE")]
+    concordance: Option<String>,
 }
 
 pub fn run(args: AssessArgs) -> Result<u8> {
@@ -50,9 +58,11 @@ pub fn run(args: AssessArgs) -> Result<u8> {
         (None, None) => "all".to_string(),
     };
     let criteria = parse_criteria_list(&criteria_list).map_err(|e| anyhow!("criteria: {e}"))?;
+    let reader_rules = reader_rules(&args)?;
     let bytes = read_input(&args.timeline)?;
     let csv = looks_like_csv(&args.timeline, &bytes);
-    if !csv && !args.pretty {
+    // The reader review needs every read of a subject at once: not the streaming path.
+    if !csv && !args.pretty && reader_rules.is_none() {
         // JSON in, compact JSON out: assess subject by subject as they are parsed, writing
         // straight into the output file (synced as it grows) when there is one.
         // Straight into a regular output file; standard output, a device or a pipe get
@@ -118,6 +128,22 @@ pub fn run(args: AssessArgs) -> Result<u8> {
         }
     };
     set_hashes(&mut assessment, &bytes)?;
+    if let Some(rules) = &reader_rules {
+        let review = review_reads(Some(&timeline), &mut assessment, rules);
+        eprintln!(
+            "oncoread assess: {} double read(s), {} to adjudicate",
+            review.statistics.pairs,
+            review.adjudication.len()
+        );
+        if let Some(path) = &args.concordance {
+            write_atomically(path, |out| {
+                serde_json::to_writer_pretty(&mut *out, &review)
+                    .context("writing the concordance")?;
+                out.write_all(b"\n")?;
+                Ok(())
+            })?;
+        }
+    }
 
     write_atomically(&args.output, |out| {
         if args.pretty {
@@ -273,6 +299,16 @@ fn build_config(args: &AssessArgs) -> Result<(Config, Option<String>)> {
     };
     apply_overrides(&mut config, &args.set)?;
     Ok((config, enabled))
+}
+
+/// The reader workflow: the config file's `[readers]`, else the default rules when
+/// `--concordance` asks for a review, else none.
+fn reader_rules(args: &AssessArgs) -> Result<Option<ReaderRules>> {
+    let from_file = match &args.config {
+        Some(path) => load_reader_rules(Path::new(path))?,
+        None => None,
+    };
+    Ok(from_file.or_else(|| args.concordance.is_some().then(ReaderRules::default)))
 }
 
 /// Applies `--set KEY=VALUE` overrides (shared with `oncoread run`).

@@ -7,6 +7,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod assess;
 mod clock;
+mod diff_config;
 mod extract;
 mod json_layout;
 mod output;
@@ -55,6 +56,10 @@ enum Command {
     /// Write a synthetic trial (CT series with pixel data + TID 1500 SRs per visit) and
     /// the timeline it encodes (truth.timeline.json).
     Synth(synth::SynthArgs),
+    /// Re-assess the trial under two named criteria configurations of pipeline.toml
+    /// ([protocols.NAME]) and list every subject whose timepoint response, best overall
+    /// response or progression changes, with the key that made the difference.
+    DiffConfig(diff_config::DiffConfigArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +71,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Report(args) => report::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::DiffConfig(args) => diff_config::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

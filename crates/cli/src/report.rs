@@ -3,6 +3,7 @@
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use oncoread_criteria::assessment::{Assessment, ASSESSMENT_SCHEMA};
+use oncoread_criteria::concordance::{Concordance, CONCORDANCE_SCHEMA};
 use oncoread_criteria::csv_input::parse_timeline_csv;
 use oncoread_criteria::{parse_timeline_json, Timeline};
 use oncoread_report::{write_reports, Format, ReportOptions};
@@ -23,6 +24,11 @@ pub struct ReportArgs {
     /// Dataset-JSON v1.1 and CSV; needs --timeline; written only when named).
     #[arg(long, default_value = "csv,html,json")]
     format: String,
+    /// The reader review of a double-read trial (concordance.json, as `oncoread assess
+    /// --concordance` writes it): adds adjudication.csv, concordance.json and the page's
+    /// reader-agreement section.
+    #[arg(long, value_name = "FILE")]
+    concordance: Option<String>,
 }
 
 pub fn run(args: ReportArgs) -> Result<u8> {
@@ -34,12 +40,20 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     }
     let assessment = read_assessment(&args.assessment)?;
     let timeline = args.timeline.as_deref().map(read_timeline).transpose()?;
+    let readers = args
+        .concordance
+        .as_deref()
+        .map(read_concordance)
+        .transpose()?;
     let written = write_reports(
         &assessment,
         timeline.as_ref(),
         Path::new(&args.out),
         &formats,
-        &ReportOptions::default(),
+        &ReportOptions {
+            readers,
+            ..ReportOptions::default()
+        },
     )
     .context("writing the reports")?;
     let names: Vec<String> = written
@@ -70,7 +84,7 @@ fn read_assessment(path: &str) -> Result<Assessment> {
     Ok(assessment)
 }
 
-fn read_timeline(path: &str) -> Result<Timeline> {
+pub(crate) fn read_timeline(path: &str) -> Result<Timeline> {
     let bytes = std::fs::read(path).with_context(|| format!("{path}: cannot read"))?;
     if path.to_ascii_lowercase().ends_with(".csv") {
         let text = std::str::from_utf8(&bytes)
@@ -80,4 +94,18 @@ fn read_timeline(path: &str) -> Result<Timeline> {
         parse_timeline_json(&bytes)
     }
     .map_err(|e| anyhow!("{path}: {e}"))
+}
+
+/// A concordance document written by `oncoread assess --concordance` or `oncoread run`.
+fn read_concordance(path: &str) -> Result<Concordance> {
+    let bytes = std::fs::read(path).with_context(|| format!("{path}: cannot read"))?;
+    let concordance: Concordance = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow!("{path}: not an {CONCORDANCE_SCHEMA} document: {e}"))?;
+    if concordance.schema != CONCORDANCE_SCHEMA {
+        return Err(anyhow!(
+            "{path}: schema {:?}, expected {CONCORDANCE_SCHEMA:?}",
+            concordance.schema
+        ));
+    }
+    Ok(concordance)
 }

@@ -8,6 +8,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use oncoread_criteria::assessment::Assessment;
+use oncoread_criteria::concordance::{review_reads, Concordance};
 use oncoread_criteria::timeline::Timeline;
 use oncoread_criteria::{assess_timeline, parse_criteria_list, Criterion};
 use oncoread_pipeline::assemble::LesionRoles;
@@ -154,6 +155,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let assessed = assess_timeline(&timeline, &settings.criteria.config, &criteria);
     progress.finish();
     let mut assessment = assessed.map_err(|e| anyhow!("assess: {e}"))?;
+    // Double reads compared and adjudicated as `[readers]` says; marks the accepted reads.
+    let readers = settings
+        .readers
+        .as_ref()
+        .map(|rules| review_reads(Some(&timeline), &mut assessment, rules));
     stages.push(Stage {
         name: "assess",
         elapsed: started.elapsed(),
@@ -162,7 +168,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     // Report.
     let started = Instant::now();
     let progress = Progress::spinner("report");
-    let written = write_outputs(&settings, &timeline, &mut assessment);
+    let written = write_outputs(&settings, &timeline, &mut assessment, readers);
     progress.finish();
     let outputs = written?;
     stages.push(Stage {
@@ -233,6 +239,7 @@ fn write_outputs(
     settings: &PipelineSettings,
     timeline: &Timeline,
     assessment: &mut Assessment,
+    readers: Option<Concordance>,
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&settings.out)
         .with_context(|| format!("{}: cannot create the folder", settings.out.display()))?;
@@ -252,6 +259,7 @@ fn write_outputs(
     let options = ReportOptions {
         generated_at: (!settings.reproducible).then(utc_now),
         problems: Vec::new(), // the timeline's problems are listed from the timeline itself
+        readers,
     };
     let mut written = vec![timeline_path];
     written.extend(

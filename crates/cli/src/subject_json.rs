@@ -25,6 +25,7 @@ pub fn write_subject(out: &mut Vec<u8>, subject: &SubjectAssessment) -> io::Resu
         assessments,
         flags,
         problems,
+        accepted,
     } = subject;
     out.extend_from_slice(b"{\"subject_id\":");
     write_str(out, subject_id)?;
@@ -47,6 +48,13 @@ pub fn write_subject(out: &mut Vec<u8>, subject: &SubjectAssessment) -> io::Resu
     if !problems.is_empty() {
         out.extend_from_slice(b",\"problems\":");
         serde_json::to_writer(&mut *out, problems)?;
+    }
+    if let Some(accepted) = accepted {
+        out.extend_from_slice(if *accepted {
+            b",\"accepted\":true"
+        } else {
+            b",\"accepted\":false"
+        });
     }
     out.push(b'}');
     Ok(())
@@ -303,6 +311,7 @@ mod tests {
                 message: "RECIST PD, then iPR".into(),
             }],
             problems: vec![problem],
+            accepted: Some(true),
         };
         assert_same_as_serde(&subject);
     }
@@ -315,6 +324,7 @@ mod tests {
             assessments: Vec::new(),
             flags: Vec::new(),
             problems: Vec::new(),
+            accepted: None,
         };
         assert_same_as_serde(&subject);
     }

@@ -206,6 +206,11 @@ pub struct SubjectAssessment {
     /// top level is closed, so problems live with their subject.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<crate::timeline::Problem>,
+    /// With several reads of one subject: whether this read is the accepted one (set by
+    /// the reader review, [`crate::concordance::review_reads`]); absent for a single read
+    /// or while adjudication is pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

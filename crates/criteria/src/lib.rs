@@ -5,8 +5,11 @@
 //! every convention the criteria leave open is a config key ([`config`]), and every
 //! timepoint row carries the rules that decided it. No I/O, no DICOM, no threads.
 
+pub mod adjudication;
 pub mod assessment;
+pub mod concordance;
 pub mod config;
+pub mod config_diff;
 pub mod csv_input;
 pub mod dates;
 pub mod error;
@@ -191,5 +194,6 @@ pub fn assess_subject(
         assessments,
         flags,
         problems,
+        accepted: None,
     })
 }

@@ -213,6 +213,10 @@ pub struct PipelineSettings {
     pub formats: Vec<String>,
     pub reproducible: bool,
     pub criteria: CriteriaSettings,
+    /// `[readers]`: double reads compared and adjudicated (`None`: no reader review).
+    pub readers: Option<oncoread_criteria::adjudication::ReaderRules>,
+    /// `[protocols.NAME]`: named criteria configurations (protocol versions, amendments).
+    pub protocols: Vec<crate::reader_settings::Protocol>,
 }
 
 /// The `[criteria]` table: which criteria, and the config keys.
@@ -356,6 +360,8 @@ impl PipelineSettings {
                 ))
             }
         };
+        let readers = crate::reader_settings::take_readers(&mut table, file)?;
+        let protocols = crate::reader_settings::take_protocols(&mut table, &criteria, file)?;
         reject_unknown(&table, "", file)?;
 
         Ok(PipelineSettings {
@@ -368,6 +374,8 @@ impl PipelineSettings {
             formats,
             reproducible,
             criteria,
+            readers,
+            protocols,
         })
     }
 }
@@ -526,7 +534,7 @@ pub fn load_criteria_file(path: &Path) -> Result<CriteriaSettings, SettingsError
     }
 }
 
-fn parse_table(text: &str, file: &str) -> Result<toml::Table, SettingsError> {
+pub(crate) fn parse_table(text: &str, file: &str) -> Result<toml::Table, SettingsError> {
     text.parse()
         .map_err(|e: toml::de::Error| SettingsError::Toml {
             file: file.to_string(),
@@ -534,7 +542,7 @@ fn parse_table(text: &str, file: &str) -> Result<toml::Table, SettingsError> {
         })
 }
 
-fn criteria_settings(
+pub(crate) fn criteria_settings(
     mut table: toml::Table,
     file: &str,
 ) -> Result<CriteriaSettings, SettingsError> {
@@ -583,7 +591,7 @@ fn take_table(
     }
 }
 
-fn take_string(
+pub(crate) fn take_string(
     table: &mut toml::Table,
     key: &str,
     within: &str,
@@ -600,7 +608,7 @@ fn take_string(
     }
 }
 
-fn take_integer(
+pub(crate) fn take_integer(
     table: &mut toml::Table,
     key: &str,
     within: &str,
@@ -617,7 +625,11 @@ fn take_integer(
     }
 }
 
-fn reject_unknown(table: &toml::Table, within: &str, file: &str) -> Result<(), SettingsError> {
+pub(crate) fn reject_unknown(
+    table: &toml::Table,
+    within: &str,
+    file: &str,
+) -> Result<(), SettingsError> {
     match table.keys().next() {
         None => Ok(()),
         Some(key) => Err(SettingsError::Key {
@@ -643,7 +655,7 @@ fn describe(value: &toml::Value) -> String {
     }
 }
 
-fn string_list(value: &toml::Value) -> Option<Vec<String>> {
+pub(crate) fn string_list(value: &toml::Value) -> Option<Vec<String>> {
     match value {
         toml::Value::Array(items) => items
             .iter()

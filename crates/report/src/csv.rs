@@ -71,6 +71,7 @@ pub fn timepoints(assessment: &Assessment) -> Result<String, ReportError> {
         "change_from_nadir_pct",
         "confirmed",
         "rules",
+        "accepted",
     ]);
     for subject in &assessment.subjects {
         for assessed in &subject.assessments {
@@ -103,6 +104,7 @@ pub fn timepoints(assessment: &Assessment) -> Result<String, ReportError> {
                     &numbers[4],
                     row.confirmed.map(yes_no).unwrap_or(""),
                     &rules,
+                    subject.accepted.map(yes_no).unwrap_or(""),
                 ]);
             }
         }
@@ -123,6 +125,7 @@ pub fn subjects(assessment: &Assessment) -> Result<String, ReportError> {
         "progression_date",
         "flags",
         "problems",
+        "accepted",
     ]);
     for subject in &assessment.subjects {
         let flags = subject
@@ -146,6 +149,7 @@ pub fn subjects(assessment: &Assessment) -> Result<String, ReportError> {
                 progression.and_then(|p| p.date.as_deref()).unwrap_or(""),
                 &flags,
                 &problems,
+                subject.accepted.map(yes_no).unwrap_or(""),
             ]);
         }
     }

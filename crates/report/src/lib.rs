@@ -12,6 +12,7 @@ mod csv;
 mod escape;
 mod html;
 mod plots;
+mod reader_csv;
 mod response_class;
 mod sdtm;
 mod subjects;
@@ -20,6 +21,7 @@ mod svg;
 mod text;
 
 use oncoread_criteria::assessment::Assessment;
+use oncoread_criteria::concordance::Concordance;
 use oncoread_criteria::timeline::{Problem, Timeline};
 use std::path::{Path, PathBuf};
 
@@ -90,6 +92,9 @@ pub struct ReportOptions {
     /// The timeline's `problems` and each subject's `problems` are listed anyway: do not
     /// repeat them here.
     pub problems: Vec<Problem>,
+    /// The reader review of a double-read trial: adds `concordance.json` (json),
+    /// `adjudication.csv` (csv) and the reader-agreement section of the page (html).
+    pub readers: Option<Concordance>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,12 +168,20 @@ pub fn render(
                 "problems.csv",
                 csv::problems(assessment, timeline, options)?,
             ));
+            if let Some(readers) = &options.readers {
+                files.push(("adjudication.csv", reader_csv::adjudication(readers)));
+            }
         }
         Format::Html => files.push(("report.html", html::page(assessment, timeline, options)?)),
         Format::Json => {
             let mut json = serde_json::to_string_pretty(assessment)?;
             json.push('\n');
             files.push(("assessment.json", json));
+            if let Some(readers) = &options.readers {
+                let mut json = serde_json::to_string_pretty(readers)?;
+                json.push('\n');
+                files.push(("concordance.json", json));
+            }
         }
         Format::Sdtm => {
             let timeline = timeline.ok_or(ReportError::SdtmNeedsTimeline)?;

@@ -206,6 +206,7 @@ mod tests {
             }],
             flags: Vec::new(),
             problems: Vec::new(),
+            accepted: None,
         }
     }
 

@@ -92,8 +92,8 @@ fn writes_each_format_and_no_lesion_table_without_a_timeline() {
     let timepoints = std::fs::read_to_string(dir.join("timepoints.csv")).unwrap();
     assert_eq!(timepoints.matches("\r\n").count(), 3);
     assert!(timepoints.contains(
-        "\"S<1>, \"\"A\"\"\",,recist1.1,V1,42,,PR,PR,,none,30.0,,-40.0,50.0,-40.0,false,recist.target.pr: 30.0 ≤ 0.7 × 50.0\r\n"
-    ));
+        "\"S<1>, \"\"A\"\"\",,recist1.1,V1,42,,PR,PR,,none,30.0,,-40.0,50.0,-40.0,false,recist.target.pr: 30.0 ≤ 0.7 × 50.0,\r\n"
+    ), "a single read: the accepted column is empty");
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("S&lt;1>, &quot;A&quot;"));
     assert!(!html.contains("S<1>"));
@@ -120,6 +120,7 @@ fn options_add_the_time_and_the_callers_problems() {
     let options = ReportOptions {
         generated_at: Some("2026-01-02T03:04:05Z".into()),
         problems: vec![Problem::new("scan", "b.dcm is truncated".into())],
+        readers: None,
     };
     let files = render(Format::Csv, &assessment(), Some(&timeline), &options).unwrap();
     let problems = &files.iter().find(|(n, _)| *n == "problems.csv").unwrap().1;

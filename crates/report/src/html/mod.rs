@@ -2,6 +2,7 @@
 //! trial summary, flags, the three plots per criterion, one section per subject with its
 //! lesion table and why-trail, the problems and the effective configuration.
 
+mod agreement;
 mod lists;
 mod style;
 mod subject;
@@ -60,6 +61,9 @@ pub fn page(
     );
     summary::write_summary(&mut out, assessment)?;
     lists::write_flags(&mut out, assessment)?;
+    if let Some(readers) = &options.readers {
+        agreement::write_agreement(&mut out, readers)?;
+    }
     write_plots(&mut out, assessment)?;
 
     out.push_str("<section id=\"subjects\">\n<h2>Subjects</h2>\n");

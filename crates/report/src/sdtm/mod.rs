@@ -6,7 +6,8 @@
 //! - STUDYID: the timeline's protocol identifier when a source records one, else
 //!   [`study::DEFAULT_STUDY_ID`]; USUBJID = STUDYID-SUBJID.
 //! - A double read is two sets of rows: --EVAL = "INDEPENDENT ASSESSOR", --EVALID = the
-//!   reader. --ACPTFL stays empty: choosing the accepted read is adjudication (not done).
+//!   reader. --ACPTFL is `Y` on the accepted read and `N` on the others when the reader
+//!   review ran (`accepted` in the assessment), empty otherwise.
 //! - VISITNUM is the timepoint's position in the subject's timeline (1 = its first scan), VISIT
 //!   its label; --DY counts from the baseline scan with no day 0 ([`study::study_day`]).
 //! - `datasetJSONCreationDateTime` is [`crate::ReportOptions::generated_at`], else
@@ -196,6 +197,7 @@ mod tests {
         let options = ReportOptions {
             generated_at: Some("2026-11-27T20:00:00Z".into()),
             problems: Vec::new(),
+            readers: None,
         };
         let files = render(&assessment, &timeline, &options).unwrap();
         let rs: serde_json::Value = serde_json::from_str(&files[4].1).unwrap();

@@ -50,6 +50,7 @@ pub fn dataset(study: &str, reads: &[Read<'_>]) -> Result<Dataset, ReportError> 
                 ("RSCAT", category.into()),
                 ("RSEVAL", EVALUATOR.into()),
                 ("RSEVALID", read.evaluator_id.as_str().into()),
+                ("RSACPTFL", read.accepted_flag.into()),
             ]
         };
         for assessed in &read.assessed.assessments {

@@ -74,6 +74,9 @@ pub struct Read<'a> {
     pub usubjid: String,
     /// --EVALID: the reader's name as the timeline gives it (empty without a reader).
     pub evaluator_id: String,
+    /// --ACPTFL: `Y` for the accepted read of a double-read subject, `N` for its other
+    /// reads, empty for a single read or while adjudication is pending.
+    pub accepted_flag: &'static str,
     pub visits: Vec<Visit<'a>>,
 }
 
@@ -96,6 +99,11 @@ pub fn reads<'a>(assessment: &'a Assessment, timeline: &'a Timeline, study: &str
                 assessed,
                 usubjid: format!("{study}-{}", assessed.subject_id),
                 evaluator_id: assessed.reader.clone().unwrap_or_default(),
+                accepted_flag: match assessed.accepted {
+                    Some(true) => "Y",
+                    Some(false) => "N",
+                    None => "",
+                },
                 visits: visits(assessed, subject),
             }
         })

@@ -149,6 +149,7 @@ fn common(study: &str, read: &Read<'_>, visit: &Visit<'_>, seq: &mut Sequence) -
         ("TRSEQ", seq.next(&read.usubjid).into()),
         ("TREVAL", EVALUATOR.into()),
         ("TREVALID", read.evaluator_id.as_str().into()),
+        ("TRACPTFL", read.accepted_flag.into()),
         ("VISITNUM", visit.num.into()),
         ("VISIT", visit.label.as_str().into()),
         ("TRDTC", visit.date.clone().unwrap_or_default().into()),

@@ -78,6 +78,7 @@ pub fn dataset(study: &str, reads: &[Read<'_>]) -> Result<Dataset, ReportError> 
                 ("TUMETHOD", method(lesion).into()),
                 ("TUEVAL", EVALUATOR.into()),
                 ("TUEVALID", read.evaluator_id.as_str().into()),
+                ("TUACPTFL", read.accepted_flag.into()),
                 ("VISITNUM", visit.num.into()),
                 ("VISIT", visit.label.as_str().into()),
                 ("TUDTC", visit.date.clone().unwrap_or_default().into()),
