@@ -710,3 +710,93 @@ fn diff_config_lists_exactly_the_subjects_that_change_and_the_key_why() {
         "{stderr}"
     );
 }
+
+/// `oncoread run` on the sample trial with a `[readers]` table. The sample's double reads
+/// (fixtures/sample/truth.timeline.json), by hand under RECIST 1.1:
+/// - SUBJ-002, Lindqvist^Eva: T1 lung 38.2 + T2 adrenal 21.7 = 59.9 mm, W8 73.7 mm
+///   (≥ 1.2 × 59.9 = 71.88) with new lesion N1 → PD at W8; Okafor^Daniel: 37.0 + 20.1 =
+///   57.1 mm, W8 74.2 mm (≥ 68.52) with N1 → PD at W8, the same visit.
+/// - SUBJ-006, Lindqvist^Eva: T1 lung 25.3 mm, then 25.4 / 26.0 / 25.5 / 25.4 → SD;
+///   Moreau^Claire: 26.2, then 26.5 / 25.1 / 27.3 / 25.6 → SD (the growing non-target has
+///   no status in the reports, so it is not progression).
+///
+/// Both pairs agree (BOR PD/PD and SD/SD: 2 of 2, κ = (2·2 − (1·1 + 1·1)) / (2² − 2) = 1),
+/// same targets by tracking identifier (T1 lung + T2 adrenal gland; T1 lung: 2 of 2 —
+/// each reader's tracking UIDs differ), baseline |Δ| = (|59.9 − 57.1| + |25.3 − 26.2|) / 2
+/// = (2.8 + 0.9) / 2 = 1.85 mm. No trigger fires, so the first reader by name,
+/// Lindqvist^Eva, is accepted in both.
+#[test]
+fn run_reviews_the_sample_double_reads_and_diff_config_reads_its_timeline() {
+    let dir = temp_dir("readers-run");
+    let out = dir.join("out");
+    let config = dir.join("pipeline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[input]]\npath = {:?}\n[run]\nindex = {:?}\n[output]\ndir = {:?}\n\
+             formats = [\"json\", \"csv\", \"html\"]\nreproducible = true\n\
+             [criteria]\nenabled = [\"recist1.1\"]\n[readers]\n\
+             [protocols.v1]\n[protocols.v2.recist]\nconfirm_min_days = 28\n",
+            path(&repo().join("fixtures/sample")),
+            path(&dir.join("index.sqlite")),
+            path(&out),
+        ),
+    )
+    .unwrap();
+    let output = oncoread(&["run", "--config", path(&config)]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let review = json_file(&out.join("concordance.json"));
+    let stats = &review["statistics"];
+    assert_eq!(stats["pairs"], 2);
+    assert_eq!(stats["target_selection"]["agree"], 2);
+    let recist = &stats["criteria"][0];
+    assert_eq!(recist["bor"]["agree"], 2);
+    assert_eq!(recist["bor_kappa"].as_f64(), Some(1.0));
+    let mean = recist["baseline_sum_mean_abs_diff_mm"].as_f64().unwrap();
+    assert!((mean - 1.85).abs() < 1e-9, "{mean}");
+    assert_eq!(review["adjudication"], json!([]));
+
+    let assessment = json_file(&out.join("assessment.json"));
+    let accepted: Vec<(String, Option<bool>)> = assessment["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["subject_id"] == "SUBJ-002" || s["subject_id"] == "SUBJ-006")
+        .map(|s| {
+            (
+                s["reader"].as_str().unwrap().to_string(),
+                s["accepted"].as_bool(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        accepted,
+        vec![
+            ("Lindqvist^Eva".to_string(), Some(true)),
+            ("Okafor^Daniel".to_string(), Some(false)),
+            ("Lindqvist^Eva".to_string(), Some(true)),
+            ("Moreau^Claire".to_string(), Some(false)),
+        ]
+    );
+    // Only one header row: no subject to adjudicate.
+    assert_eq!(read_csv(&out.join("adjudication.csv")).len(), 1);
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("No subject needs adjudication."));
+
+    // diff-config reads the run's timeline.json by default; v2 restates the default, so
+    // no key differs and nothing changes.
+    let changes = dir.join("changes.csv");
+    let output = oncoread(&[
+        "diff-config",
+        "v1",
+        "v2",
+        "--config",
+        path(&config),
+        "-o",
+        path(&changes),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("0 key(s) differ"));
+    assert_eq!(read_csv(&changes).len(), 1, "the header alone");
+}

@@ -57,8 +57,8 @@ impl Agreement {
 pub struct Statistics {
     /// Double-read subjects (pairs compared).
     pub pairs: usize,
-    /// Pairs whose target lesions are the same (tracking identity and organ); only with
-    /// the timeline.
+    /// Pairs whose target lesions are the same (tracking identifier, else lesion id, and
+    /// organ); only with the timeline.
     pub target_selection: Option<Agreement>,
     pub criteria: Vec<CriterionStatistics>,
 }
@@ -93,7 +93,7 @@ pub struct ReadPair {
     pub criteria: Vec<CriterionComparison>,
 }
 
-/// Target lesions as `lesion_id (organ)`.
+/// Target lesions as `identity (organ)` (see [`targets`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SelectionComparison {
     pub same: bool,
@@ -151,7 +151,7 @@ pub struct ReadSummary {
     pub confirmed_best_overall_response: Response,
     pub progression: Option<Progression>,
     pub baseline_sum_mm: Option<f64>,
-    /// Target lesions as `lesion_id (organ)` (only with the timeline).
+    /// Target lesions as `identity (organ)` (only with the timeline).
     pub targets: Vec<String>,
 }
 
@@ -350,7 +350,9 @@ fn compare_pair(timeline: Option<&Timeline>, reads: [&SubjectAssessment; 2]) -> 
     }
 }
 
-/// The read's target lesions, `lesion_id (organ)`, sorted and distinct.
+/// The read's target lesions, `identity (organ)`, sorted and distinct. Tracking UIDs
+/// are minted by each reader's workstation, so across readers a lesion's identity is its
+/// tracking identifier (`label`, e.g. `T1`) when it has one, else its `lesion_id`.
 fn targets(timeline: &Timeline, read: &SubjectAssessment) -> Vec<String> {
     let mut found: Vec<String> = timeline
         .subjects
@@ -359,9 +361,12 @@ fn targets(timeline: &Timeline, read: &SubjectAssessment) -> Vec<String> {
         .flat_map(|s| &s.timepoints)
         .flat_map(|tp| &tp.lesions)
         .filter(|lesion| lesion.role == Role::Target)
-        .map(|lesion| match &lesion.organ {
-            Some(organ) => format!("{} ({organ})", lesion.lesion_id),
-            None => lesion.lesion_id.clone(),
+        .map(|lesion| {
+            let identity = lesion.label.as_deref().unwrap_or(&lesion.lesion_id);
+            match &lesion.organ {
+                Some(organ) => format!("{identity} ({organ})"),
+                None => identity.to_string(),
+            }
         })
         .collect();
     found.sort();
