@@ -348,6 +348,13 @@ fn triggers_list_the_subjects_to_adjudicate_with_each_readers_data() {
     assert_eq!(s04["reads"][1]["progression"]["day"], 168);
     let s05 = &cases[2];
     assert_eq!(s05["accepted_reader"], B);
+    // A and B both give BOR PR (B's PD at W16 follows its PR at W8); the adjudicator's
+    // read has B's progression, so B is accepted on that point.
+    let decision = s05["decision"].as_str().unwrap();
+    assert!(
+        decision.contains("Reader^B agrees on whether there is progression"),
+        "{decision}"
+    );
     assert_eq!(s05["reads"][2]["reader"], ADJUDICATOR);
 
     // adjudication.csv: one row per read of each case: 2 + 2 + 3 = 7 rows.

@@ -160,12 +160,17 @@ pub fn side_with(
             .map(describe)
             .unwrap_or_else(|| "none".into()),
         readers[chosen],
-        if first == second {
-            "as closely as the other read (tie: the first reader is kept)"
-        } else if distance(reads[chosen]).0 == 0 {
+        // The first of the compared points on which the two reads part.
+        if first.0 != second.0 {
             "on the best overall response"
+        } else if first.1 != second.1 {
+            "on whether there is progression"
+        } else if first.2 != second.2 {
+            "more closely on the progression date"
+        } else if first.3 != second.3 {
+            "on more timepoint responses"
         } else {
-            "more closely"
+            "as closely as the other read (tie: the first reader is kept)"
         }
     );
     (chosen, why)
@@ -250,8 +255,20 @@ mod tests {
         // Both PD: the nearer progression day wins (|56 − 80| = 24 > |100 − 80| = 20).
         let early = read(Response::PD, Some(56));
         let late = read(Response::PD, Some(100));
-        let (chosen, _) = side_with(["R1", "R2"], [&early, &late], &read(Response::PD, Some(80)));
+        let (chosen, why) = side_with(["R1", "R2"], [&early, &late], &read(Response::PD, Some(80)));
         assert_eq!(chosen, 1);
+        assert!(
+            why.contains("R2 agrees more closely on the progression date"),
+            "{why}"
+        );
+        // Same BOR, progression in one read: the one matching the adjudicator's presence.
+        let pr_then_pd = read(Response::PR, Some(112));
+        let (chosen, why) = side_with(["R1", "R2"], [&pr_then_pd, &pr], &read(Response::PR, None));
+        assert_eq!(chosen, 1);
+        assert!(
+            why.contains("R2 agrees on whether there is progression"),
+            "{why}"
+        );
         // A tie keeps the first reader.
         let (chosen, why) = side_with(["R1", "R2"], [&pr, &pr], &read(Response::SD, None));
         assert_eq!(chosen, 0);

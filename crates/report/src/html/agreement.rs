@@ -31,7 +31,7 @@ pub fn write_agreement(out: &mut String, readers: &Concordance) -> Result<(), Re
     if let Some(selection) = &statistics.target_selection {
         write!(
             out,
-            " Same target lesions (tracking identity and organ): {}.",
+            " Same target lesions (tracking identifier and organ): {}.",
             agreement(selection)
         )?;
     }
