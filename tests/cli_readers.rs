@@ -295,6 +295,7 @@ fn agreement_figures_and_kappa_match_the_hand_derivation() {
         page.contains("<section id=\"readers\">"),
         "no reader section"
     );
+    assert!(page.contains("<li><a href=\"#readers\">Reader agreement</a></li>"));
     assert!(page.contains("5 / 6 (83.3 %)"), "BOR agreement on the page");
     assert!(
         page.contains("<td class=\"n\">0.714</td>"),

@@ -560,3 +560,92 @@ mod tests {
         assert_eq!(cohen_kappa(&[[1, 2], [2, 1]]), Some(-1.0));
     }
 }
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+    use crate::{assess_timeline, parse_timeline_json, Config};
+
+    /// One read: baseline 80 mm (T1 50 + T2 30), day 56 at `w8` mm split 5:3.
+    fn read(subject: &str, reader: &str, w8: f64) -> serde_json::Value {
+        let lesions = |sum: f64| {
+            serde_json::json!([
+                {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": sum * 5.0 / 8.0},
+                {"lesion_id": "T2", "role": "target", "organ": "lung", "long_axis_mm": sum * 3.0 / 8.0}
+            ])
+        };
+        serde_json::json!({"subject_id": subject, "reader": reader, "timepoints": [
+            {"timepoint_id": "BL", "day": 0, "lesions": lesions(80.0)},
+            {"timepoint_id": "W8", "day": 56, "lesions": lesions(w8)}
+        ]})
+    }
+
+    fn review(subjects: Vec<serde_json::Value>, rules: &ReaderRules) -> (Assessment, Concordance) {
+        let document = serde_json::json!({"schema": "oncoread.timeline/1", "subjects": subjects});
+        let timeline = parse_timeline_json(document.to_string().as_bytes()).unwrap();
+        let mut assessment =
+            assess_timeline(&timeline, &Config::default(), &[Criterion::Recist11]).unwrap();
+        let concordance = review_reads(Some(&timeline), &mut assessment, rules);
+        (assessment, concordance)
+    }
+
+    fn accepted(assessment: &Assessment) -> Vec<Option<bool>> {
+        assessment.subjects.iter().map(|s| s.accepted).collect()
+    }
+
+    #[test]
+    fn a_third_read_is_listed_as_a_problem_not_dropped_silently() {
+        // Three readers agreeing (W8 50 mm ≤ 0.7 × 80 = 56: PR each): R1 and R2 are
+        // compared, R1 accepted; R3 is not accepted and the problem says why.
+        let (assessment, concordance) = review(
+            vec![
+                read("S", "R1", 50.0),
+                read("S", "R2", 50.0),
+                read("S", "R3", 50.0),
+            ],
+            &ReaderRules::default(),
+        );
+        assert_eq!(
+            accepted(&assessment),
+            [Some(true), Some(false), Some(false)]
+        );
+        assert_eq!(concordance.statistics.pairs, 1);
+        assert_eq!(concordance.problems.len(), 1);
+        assert_eq!(concordance.problems[0].kind, "more_than_two_reads");
+        assert!(concordance.problems[0]
+            .message
+            .contains("subject S: 3 reads"));
+    }
+
+    #[test]
+    fn the_primary_reader_is_accepted_when_the_reads_agree() {
+        let rules = ReaderRules {
+            primary: Some("R2".into()),
+            ..ReaderRules::default()
+        };
+        let (assessment, concordance) =
+            review(vec![read("S", "R1", 50.0), read("S", "R2", 50.0)], &rules);
+        assert_eq!(accepted(&assessment), [Some(false), Some(true)]);
+        assert!(concordance.adjudication.is_empty());
+    }
+
+    #[test]
+    fn a_review_criterion_not_assessed_is_a_problem_and_nothing_is_accepted() {
+        // W8 50 mm vs 76 mm: PR vs SD under RECIST 1.1, but the review asks for iRECIST,
+        // which was not assessed.
+        let rules = ReaderRules {
+            criterion: Criterion::Irecist,
+            ..ReaderRules::default()
+        };
+        let (assessment, concordance) =
+            review(vec![read("S", "R1", 50.0), read("S", "R2", 76.0)], &rules);
+        assert_eq!(accepted(&assessment), [None, None]);
+        assert_eq!(concordance.problems[0].kind, "reader_criterion_missing");
+        // The RECIST comparison is still made: PR vs SD, one pair, no agreement.
+        assert_eq!(concordance.statistics.criteria[0].bor.agree, 0);
+        assert_eq!(
+            concordance.pairs[0].criteria[0].bor,
+            [Response::PR, Response::SD]
+        );
+    }
+}

@@ -50,8 +50,13 @@ pub fn page(
     out.push_str(
         "<nav aria-label=\"Contents\"><ul>\
          <li><a href=\"#summary\">Summary</a></li>\
-         <li><a href=\"#flags\">Pseudo-progression and flags</a></li>\
-         <li><a href=\"#waterfall\">Waterfall</a></li>\
+         <li><a href=\"#flags\">Pseudo-progression and flags</a></li>",
+    );
+    if options.readers.is_some() {
+        out.push_str("<li><a href=\"#readers\">Reader agreement</a></li>");
+    }
+    out.push_str(
+        "<li><a href=\"#waterfall\">Waterfall</a></li>\
          <li><a href=\"#spider\">Spider</a></li>\
          <li><a href=\"#swimmer\">Swimmer</a></li>\
          <li><a href=\"#subjects\">Subjects</a></li>\
