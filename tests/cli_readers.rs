@@ -808,3 +808,60 @@ fn run_reviews_the_sample_double_reads_and_diff_config_reads_its_timeline() {
     assert!(text(&output.stderr).contains("0 key(s) differ"));
     assert_eq!(read_csv(&changes).len(), 1, "the header alone");
 }
+
+/// A subject read three times (no adjudicator configured): the first two reads are
+/// compared; the third is not accepted and is listed as a problem in problems.csv,
+/// never silently left out.
+#[test]
+fn a_third_read_is_a_listed_problem() {
+    let dir = temp_dir("readers-third");
+    let visits: &[Visit] = &[("BL", 0, &two(50.0, 30.0)), ("W8", 56, &two(30.0, 20.0))];
+    let timeline = dir.join("timeline.json");
+    let subjects: Vec<Value> = ["R1", "R2", "R3"]
+        .iter()
+        .map(|r| read("X", Some(r), visits))
+        .collect();
+    std::fs::write(
+        &timeline,
+        json!({"schema": "oncoread.timeline/1", "subjects": subjects}).to_string(),
+    )
+    .unwrap();
+    let concordance = dir.join("concordance.json");
+    let assessment = dir.join("assessment.json");
+    let output = oncoread(&[
+        "assess",
+        path(&timeline),
+        "--criteria",
+        "recist1.1",
+        "--concordance",
+        path(&concordance),
+        "-o",
+        path(&assessment),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = oncoread(&[
+        "report",
+        path(&assessment),
+        "--concordance",
+        path(&concordance),
+        "--format",
+        "csv",
+        "--out",
+        path(&dir.join("report")),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let rows = read_csv(&dir.join("report/problems.csv"));
+    let column = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let listed: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[column("origin")].as_str(), r[column("kind")].as_str()))
+        .collect();
+    assert_eq!(listed, [("readers", "more_than_two_reads")]);
+    let accepted: Vec<Option<bool>> = json_file(&assessment)["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["accepted"].as_bool())
+        .collect();
+    assert_eq!(accepted, [Some(true), Some(false), Some(false)]);
+}

@@ -87,6 +87,10 @@ pub fn all_problems<'a>(
     if let Some(timeline) = timeline {
         listed.extend(timeline.problems.iter().map(|p| unattached("timeline", p)));
     }
+    // What the reader review could not compare (a third read, a criterion missing).
+    if let Some(readers) = &options.readers {
+        listed.extend(readers.problems.iter().map(|p| unattached("readers", p)));
+    }
     for subject in &assessment.subjects {
         listed.extend(subject.problems.iter().map(|problem| ListedProblem {
             origin: "assessment",
