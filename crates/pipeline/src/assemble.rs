@@ -684,6 +684,10 @@ fn observe_group(
             .and_then(|r| r.sop_instance_uid.as_deref()),
     );
     put("path", Some(&report.path));
+    put(
+        "clinical_trial_protocol_id",
+        report.clinical_trial_protocol_id.as_deref(),
+    );
     let derived =
         from_geometry.map(|shape| format!("{shape} drawn on the image × its pixel spacing"));
     put("long_axis_from", derived.as_deref());

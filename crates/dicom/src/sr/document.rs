@@ -17,6 +17,7 @@ pub(crate) fn read_header(root: &InMemDicomObject, doc: &mut SrDocument) {
     doc.patient_id = s(tags::PATIENT_ID);
     doc.clinical_trial_subject_id = s(tags::CLINICAL_TRIAL_SUBJECT_ID);
     doc.clinical_trial_time_point_id = s(tags::CLINICAL_TRIAL_TIME_POINT_ID);
+    doc.clinical_trial_protocol_id = s(tags::CLINICAL_TRIAL_PROTOCOL_ID);
     doc.study_date = s(tags::STUDY_DATE);
     doc.study_time = s(tags::STUDY_TIME);
     doc.content_date = s(tags::CONTENT_DATE);

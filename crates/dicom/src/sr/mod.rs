@@ -215,6 +215,9 @@ pub struct SrDocument {
     pub patient_id: Option<String>,
     pub clinical_trial_subject_id: Option<String>,
     pub clinical_trial_time_point_id: Option<String>,
+    /// Clinical Trial Protocol ID (0012,0020): the study identifier of SDTM outputs.
+    #[serde(default)]
+    pub clinical_trial_protocol_id: Option<String>,
     pub study_date: Option<String>,
     pub study_time: Option<String>,
     pub content_date: Option<String>,
