@@ -588,6 +588,113 @@ fn dicom_date_time(iso: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// One read by a reader with a non-ASCII name: a baseline with its study (a lesion
+    /// without tracking UID or measured image), a missed scan, and a timepoint whose
+    /// source names no study.
+    fn example() -> (Assessment, Timeline) {
+        let timeline: Timeline = serde_json::from_value(json!({
+            "schema": "oncoread.timeline/1",
+            "subjects": [{
+                "subject_id": "S/1",
+                "reader": "Müller^Jürgen",
+                "timepoints": [
+                    {"timepoint_id": "BL", "date": "2024-01-10",
+                     "source": {"study_instance_uid": "2.25.100", "study_time": "101500",
+                                "patient_id": "P1", "patient_name": "Doe^Ann"},
+                     "lesions": [{"lesion_id": "L1", "label": "T1", "role": "target",
+                                  "long_axis_mm": 20.5}]},
+                    {"timepoint_id": "W8", "date": "2024-03-06", "scan": "missing"},
+                    {"timepoint_id": "W16", "date": "2024-05-01",
+                     "lesions": [{"lesion_id": "L1", "label": "T1", "role": "target",
+                                  "long_axis_mm": 10.0}]}
+                ]
+            }]
+        }))
+        .unwrap();
+        let row = |id: &str, day: i64, overall: &str| {
+            json!({"timepoint_id": id, "day": day, "overall": overall, "target": null,
+                   "non_target": null, "new_lesions": null, "target_sum_mm": null,
+                   "change_from_baseline_pct": null, "nadir": null,
+                   "change_from_nadir_pct": null, "confirmed": null, "rules": []})
+        };
+        let assessment: Assessment = serde_json::from_value(json!({
+            "schema": "oncoread.assessment/1",
+            "generator": {"name": "oncoread", "version": "9.9.9"},
+            "config": {},
+            "subjects": [{
+                "subject_id": "S/1",
+                "reader": "Müller^Jürgen",
+                "assessments": [{
+                    "criterion": "recist1.1",
+                    "timepoints": [row("BL", 0, "BL"), row("W16", 112, "PR")],
+                    "best_overall_response": "PR",
+                    "confirmed_best_overall_response": "SD",
+                    "progression": null
+                }]
+            }]
+        }))
+        .unwrap();
+        (assessment, timeline)
+    }
+
+    #[test]
+    fn timepoints_without_a_study_are_listed_not_dropped() {
+        let (assessment, timeline) = example();
+        let output = render(&assessment, &timeline, &ReportOptions::default()).unwrap();
+        assert_eq!(output.files.len(), 1);
+        let rows: Vec<&str> = output.index_csv.split("\r\n").collect();
+        assert!(
+            rows[1].starts_with("S/1,Müller^Jürgen,BL,2.25.100,2.25."),
+            "{}",
+            rows[1]
+        );
+        assert!(rows[1].ends_with(",yes,"), "{}", rows[1]);
+        assert_eq!(
+            rows[2],
+            "S/1,Müller^Jürgen,W8,,,,no,scan missing: no study to place an SR in"
+        );
+        assert!(
+            rows[3].starts_with("S/1,Müller^Jürgen,W16,,,,no,no study:"),
+            "{}",
+            rows[3]
+        );
+        // Names made safe: "/" and the non-ASCII reader name are replaced and hashed.
+        let path = output.files[0].relative_path.to_string_lossy().into_owned();
+        assert!(path.starts_with("dicom-sr/S_1-"), "{path}");
+        assert!(path.ends_with("/BL.dcm"), "{path}");
+        assert!(!path.contains('ü'), "{path}");
+    }
+
+    #[test]
+    fn a_non_ascii_reader_gives_utf8_and_a_lesion_without_uid_gets_a_stable_one() {
+        let (assessment, timeline) = example();
+        let first = render(&assessment, &timeline, &ReportOptions::default()).unwrap();
+        let again = render(&assessment, &timeline, &ReportOptions::default()).unwrap();
+        assert_eq!(first, again);
+        let bytes = &first.files[0].bytes;
+        assert!(bytes.windows(10).any(|w| w == b"ISO_IR 192"));
+        let dir = std::env::temp_dir().join(format!("oncoread-dicom-sr-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("BL.dcm");
+        std::fs::write(&path, bytes).unwrap();
+        let read = oncoread_dicom::sr::read_sr(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(read.is_tid1500);
+        assert_eq!(read.study_instance_uid.as_deref(), Some("2.25.100"));
+        assert_eq!(read.patient_id.as_deref(), Some("P1"));
+        assert_eq!(read.patient_name.as_deref(), Some("Doe^Ann"));
+        // No generated time: Content Date/Time are the study's.
+        assert_eq!(read.content_date.as_deref(), Some("20240110"));
+        assert_eq!(read.content_time.as_deref(), Some("101500"));
+        assert_eq!(read.observers[0].name.as_deref(), Some("Müller^Jürgen"));
+        let group = &read.groups[0];
+        assert_eq!(group.tracking_identifier.as_deref(), Some("T1"));
+        let uid = group.tracking_uid.as_deref().unwrap();
+        assert!(uid.starts_with("2.25.") && uid.len() <= 64, "{uid}");
+        assert_eq!(group.measurements[0].value_si_mm, Some(20.5));
+    }
 
     #[test]
     fn the_run_time_becomes_dicom_date_and_time() {
