@@ -593,9 +593,32 @@ fn neuro_hcc_gist_and_pet_criteria_assess_end_to_end_and_follow_the_schema() {
     let percist = criterion(&assessment, "PET-1", "percist");
     assert_eq!(overall(percist), ["BL", "PMD"]);
     assert_eq!(percist["best_overall_response"], "PMD");
-    // Missing inputs are NE, never a failure: PERCIST on the glioma has no sul_peak.
+    // PERCIST was written for solid tumours: the glioma subject is not assessed under it
+    // (no rows, NE) and the subject's problems say why; mRECIST and Choi likewise.
+    let glioma_percist = criterion(&assessment, "GLIOMA-1", "percist");
+    assert_eq!(glioma_percist["timepoints"], json!([]));
+    assert_eq!(glioma_percist["best_overall_response"], "NE");
+    let glioma = assessment["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subject_id"] == "GLIOMA-1")
+        .unwrap();
+    assert_eq!(glioma["problems"][0]["kind"], "criterion_not_applicable");
     assert_eq!(
-        overall(criterion(&assessment, "GLIOMA-1", "percist")),
+        glioma["problems"][0]["message"],
+        "not assessed for disease high_grade_glioma: mrecist (hepatocellular carcinoma), \
+         choi (GIST), percist (solid tumours on FDG PET) (match_disease = true)"
+    );
+    // With match_disease = false every requested criterion assesses every subject:
+    // missing inputs are NE, never a failure (the glioma has no sul_peak).
+    let (output, every) = assess_doc(
+        &doc,
+        &["--criteria", "percist", "--set", "match_disease=false"],
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        overall(criterion(&every.unwrap(), "GLIOMA-1", "percist")),
         ["BL", "NE", "NE"]
     );
 

@@ -177,7 +177,7 @@ fn tr_ldiam_is_the_truth_long_axis_and_rs_overall_is_the_assessment() {
             for lesion in timepoint["lesions"].as_array().unwrap() {
                 if let Some(long) = lesion["long_axis_mm"].as_f64() {
                     let key = (
-                        format!("ONCOREAD-{}", subject["subject_id"].as_str().unwrap()),
+                        format!("SYN-2026-{}", subject["subject_id"].as_str().unwrap()),
                         subject["reader"].as_str().unwrap().to_string(),
                         timepoint["timepoint_id"].as_str().unwrap().to_string(),
                         lesion["lesion_id"].as_str().unwrap().to_string(),
@@ -242,7 +242,7 @@ fn tr_ldiam_is_the_truth_long_axis_and_rs_overall_is_the_assessment() {
                 let overall = row["overall"].as_str().unwrap();
                 if overall != "BL" {
                     expected.insert((
-                        format!("ONCOREAD-{}", subject["subject_id"].as_str().unwrap()),
+                        format!("SYN-2026-{}", subject["subject_id"].as_str().unwrap()),
                         subject["reader"].as_str().unwrap().to_string(),
                         category(assessed["criterion"].as_str().unwrap()).to_string(),
                         row["timepoint_id"].as_str().unwrap().to_string(),
@@ -280,7 +280,7 @@ fn one_subject_row_by_row_counts_and_conventions() {
     let out = sample_run("sdtm-counts");
     let subject = |rows: Vec<BTreeMap<String, Value>>| -> Vec<BTreeMap<String, Value>> {
         rows.into_iter()
-            .filter(|r| text(r, "USUBJID") == "ONCOREAD-SUBJ-001")
+            .filter(|r| text(r, "USUBJID") == "SYN-2026-SUBJ-001")
             .collect()
     };
     // SUBJ-001 (one reader, Moreau^Claire) in fixtures/sample/truth.timeline.json: five
@@ -309,7 +309,8 @@ fn one_subject_row_by_row_counts_and_conventions() {
     assert_eq!(text(t1, "TUEVAL"), "INDEPENDENT ASSESSOR");
     assert_eq!(text(t1, "TUEVALID"), "Moreau^Claire");
     assert_eq!(text(t1, "TUACPTFL"), "");
-    assert_eq!(text(t1, "STUDYID"), "ONCOREAD");
+    // The sample's SRs carry Clinical Trial Protocol ID (0012,0020) "SYN-2026" (synth).
+    assert_eq!(text(t1, "STUDYID"), "SYN-2026");
     assert_eq!(text(t1, "VISIT"), "BL");
     assert_eq!(t1["VISITNUM"], 1);
     assert_eq!(text(t1, "TUDTC"), "2024-01-11");
@@ -378,7 +379,7 @@ fn a_double_read_is_two_sets_of_rows_and_csv_matches_json() {
     // SUBJ-002 is read by Lindqvist^Eva and by Okafor^Daniel in the sample.
     let readers: BTreeSet<&str> = tu
         .iter()
-        .filter(|r| text(r, "USUBJID") == "ONCOREAD-SUBJ-002")
+        .filter(|r| text(r, "USUBJID") == "SYN-2026-SUBJ-002")
         .map(|r| text(r, "TUEVALID"))
         .collect();
     assert_eq!(readers, BTreeSet::from(["Lindqvist^Eva", "Okafor^Daniel"]));

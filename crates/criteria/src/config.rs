@@ -128,6 +128,9 @@ pub struct IrecistConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub measurement_rounding: MeasurementRounding,
+    /// `match_disease`: a subject that declares `context.disease` is assessed only under
+    /// the criteria written for that disease ([`crate::applicability`]).
+    pub match_disease: bool,
     pub recist: RecistConfig,
     pub irecist: IrecistConfig,
     pub irrc: IrrcConfig,
@@ -145,6 +148,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             measurement_rounding: MeasurementRounding::None,
+            match_disease: true,
             recist: RecistConfig {
                 pd_rel: Fraction { num: 2, den: 10 },
                 pd_abs: Micrometres(5_000),
@@ -200,6 +204,7 @@ impl Default for Config {
 /// list theirs in their own modules, see [`all_keys`].
 pub const KEYS: &[&str] = &[
     "measurement_rounding",
+    "match_disease",
     "recist.pd_rel",
     "recist.pd_abs_mm",
     "recist.pr_rel",
@@ -297,6 +302,7 @@ impl Config {
                     ],
                 )?
             }
+            "match_disease" => self.match_disease = boolean(key, value)?,
             "recist.pd_rel" => r.pd_rel = fraction(key, value)?,
             "recist.pd_abs_mm" => r.pd_abs = millimetres(key, value)?,
             "recist.pr_rel" => r.pr_rel = fraction_below_one(key, value)?,
@@ -428,6 +434,7 @@ impl Config {
                     MeasurementRounding::NearestMm => "nearest_mm",
                 }),
             ),
+            ("match_disease", json!(self.match_disease)),
             ("recist.pd_rel", frac(r.pd_rel)),
             ("recist.pd_abs_mm", mm(r.pd_abs)),
             ("recist.pr_rel", frac(r.pr_rel)),

@@ -6,6 +6,7 @@
 //! timepoint row carries the rules that decided it. No I/O, no DICOM, no threads.
 
 pub mod adjudication;
+pub mod applicability;
 pub mod assessment;
 pub mod concordance;
 pub mod config;
@@ -98,6 +99,22 @@ pub fn assess_timeline(
     })
 }
 
+/// One problem naming every requested criterion not written for the subject's disease.
+fn not_applicable_problem(disease: timeline::Disease, skipped: &[Criterion]) -> timeline::Problem {
+    let list: Vec<String> = skipped
+        .iter()
+        .map(|c| format!("{} ({})", c.name(), applicability::written_for(*c)))
+        .collect();
+    timeline::Problem::new(
+        "criterion_not_applicable",
+        format!(
+            "not assessed for disease {}: {} (match_disease = true)",
+            applicability::disease_name(disease),
+            list.join(", ")
+        ),
+    )
+}
+
 /// Criteria that read the raw timeline lesions ([`observed`]) instead of the RECIST
 /// preparation.
 /// A criterion that could not read the subject (see the subject's problems): no rows.
@@ -130,10 +147,23 @@ pub fn assess_subject(
     criteria: &[Criterion],
 ) -> Result<SubjectAssessment, InputError> {
     let mut problems = Vec::new();
+    let declared_disease = subject.context.as_ref().and_then(|c| c.disease);
+    let applies = |criterion: &Criterion| match declared_disease {
+        Some(disease) if config.match_disease => {
+            applicability::criterion_applies(*criterion, disease)
+        }
+        _ => true,
+    };
+    let not_applicable: Vec<Criterion> = criteria.iter().copied().filter(|c| !applies(c)).collect();
+    if let (Some(disease), false) = (declared_disease, not_applicable.is_empty()) {
+        problems.push(not_applicable_problem(disease, &not_applicable));
+    }
+    let applicable: Vec<Criterion> = criteria.iter().copied().filter(applies).collect();
+    let criteria_to_assess = applicable.as_slice();
     // The RECIST preparation (with its RECIST measurability problems and input demands)
     // only when a criterion uses it; the others read the raw lesions.
-    let any_raw = criteria.iter().any(|c| reads_raw_lesions(*c));
-    let (prepared, base) = if criteria.iter().any(|c| !reads_raw_lesions(*c)) {
+    let any_raw = criteria_to_assess.iter().any(|c| reads_raw_lesions(*c));
+    let (prepared, base) = if criteria_to_assess.iter().any(|c| !reads_raw_lesions(*c)) {
         match prepare::prepare_subject(subject, config, &mut problems) {
             Ok(prepared) => {
                 let base = categories::base_categories(config, &prepared);
@@ -156,13 +186,17 @@ pub fn assess_subject(
     } else {
         (None, None)
     };
-    let observed = if criteria.iter().any(|c| reads_raw_lesions(*c)) {
+    let observed = if criteria_to_assess.iter().any(|c| reads_raw_lesions(*c)) {
         Some(observed::Observed::build(subject, config, &mut problems)?)
     } else {
         None
     };
     let mut assessments = Vec::with_capacity(criteria.len());
     for criterion in criteria {
+        if not_applicable.contains(criterion) {
+            assessments.push(not_assessed(*criterion));
+            continue;
+        }
         assessments.push(match (criterion, &prepared, &base, &observed) {
             (Criterion::Recist11, Some(p), Some(b), _) => recist::assess(config, p, b),
             (Criterion::Irecist, Some(p), Some(b), _) => irecist::assess(config, p, b),

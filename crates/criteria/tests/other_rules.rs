@@ -384,13 +384,41 @@ fn a_plain_recist_timeline_gets_no_problems_from_criteria_whose_inputs_it_lacks(
                 { "day": 56, "lesions": targets_at(&[20.0]) }
             ] }]))
     };
-    let a = assess(&with_context("solid_tumor"), &all, &[]);
+    let every_criterion = [("match_disease", "false")];
+    let a = assess(&with_context("solid_tumor"), &all, &every_criterion);
     assert!(problem_kinds(&a).is_empty(), "{:?}", problem_kinds(&a));
-    let a = assess(&with_context("high_grade_glioma"), &all, &[]);
+    let a = assess(&with_context("high_grade_glioma"), &all, &every_criterion);
     assert_eq!(
         problem_kinds(&a),
         ["rano_target_unmeasured_at_baseline"],
         "{:?}",
         problem_kinds(&a)
     );
+    assert_eq!(overall(&a, RECIST), ["BL", "PR"]);
+    // By default (match_disease = true) each subject gets only the criteria written for
+    // its declared disease; the others are named once as not applicable.
+    let a = assess(&with_context("high_grade_glioma"), &all, &[]);
+    assert_eq!(
+        problem_kinds(&a),
+        [
+            "criterion_not_applicable",
+            "rano_target_unmeasured_at_baseline"
+        ],
+        "{:?}",
+        problem_kinds(&a)
+    );
+    assert!(overall(&a, RECIST).is_empty());
+    assert!(overall(&a, CHOI).is_empty());
+    assert_eq!(overall(&a, Criterion::Rano).len(), 2);
+    let a = assess(&with_context("solid_tumor"), &all, &[]);
+    assert_eq!(
+        problem_kinds(&a),
+        ["criterion_not_applicable"],
+        "{:?}",
+        problem_kinds(&a)
+    );
+    assert!(overall(&a, Criterion::Rano).is_empty());
+    assert!(overall(&a, MRECIST).is_empty());
+    assert_eq!(overall(&a, RECIST), ["BL", "PR"]);
+    assert_eq!(overall(&a, PERCIST), ["BL", "NE"]);
 }
