@@ -273,6 +273,14 @@ fn agreement_figures_and_kappa_match_the_hand_derivation() {
     // κ = (5/6 − 5/12) / (1 − 5/12) = (5/12) / (7/12) = 5/7 ≈ 0.7143.
     let kappa = recist["bor_kappa"].as_f64().unwrap();
     assert!((kappa - 5.0 / 7.0).abs() < 1e-12, "{kappa}");
+    // Confirmed BOR (a PR needs a PR/CR at the first evaluable scan ≥ 28 days later,
+    // else SD when day ≥ 42): S01 PR/PR; S02 PR (W16 confirms) / SD; S03 PD/PD; S04 A's
+    // W8 PR meets PD at W16 → SD, B's W16 PR confirms → PR; S05 A PR, B's W16 is PD → SD;
+    // S06 SD/SD → 3 agree of 6. A: PR 3, SD 2, PD 1; B: PR 2, SD 3, PD 1 →
+    // chance 3·2 + 2·3 + 1·1 = 13 → κ = (6·3 − 13) / (6² − 13) = 5/23 ≈ 0.2174.
+    assert_eq!(recist["confirmed_bor"]["agree"], 3);
+    let kappa = recist["confirmed_bor_kappa"].as_f64().unwrap();
+    assert!((kappa - 5.0 / 23.0).abs() < 1e-12, "{kappa}");
     // Timepoint responses both reads give (baseline aside, rows stop at PD):
     // S01 W8 PR/PR W16 PR/PR (2 of 2); S02 W8 PR/SD W16 PR/SD (0 of 2); S03 W8 PD/PD
     // (1 of 1); S04 W8 PR/PR W16 PD/PR (1 of 2; W24 is B's only); S05 W8 PR/PR
