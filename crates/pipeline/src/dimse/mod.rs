@@ -21,6 +21,7 @@ mod association;
 mod find;
 mod get;
 pub mod messages;
+pub mod store;
 mod sync;
 
 pub use sync::{sync, SyncOptions, SyncSummary};

@@ -1,0 +1,225 @@
+//! End-to-end tests of the PACS sink (`[output.pacs]`) against a real Orthanc started by
+//! each test: the run's DICOM outputs are stored in the studies they belong to (found back
+//! with QIDO-RS), sending them again adds no instance, and a file that cannot be sent fails
+//! the run with a line naming the file and its study.
+//!
+//! Until the DICOM SR output writes `dicom-sr/`, the tests put the result SRs there
+//! themselves: copies of a sample report with their own (fixed) SOP and Series Instance
+//! UIDs, in the assessed study.
+
+mod common;
+
+use common::orthanc::{files_under, Orthanc};
+use common::{oncoread, repo, temp_dir};
+
+use dicom_core::{DataElement, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::open_file;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The sample trial: 271 DICOM instances (README: 272 files = 271 instances + the truth
+/// timeline).
+const SAMPLE_INSTANCES: u64 = 271;
+
+/// The two result SRs the tests send: (source report of the sample, SOP Instance UID,
+/// Series Instance UID). Fixed UIDs under 2.25, as deterministic outputs have.
+const RESULTS: [(&str, &str, &str); 2] = [
+    (
+        "fixtures/sample/SUBJ-001/00-BL/SR/reader1.dcm",
+        "2.25.311091718293014405717744913001",
+        "2.25.311091718293014405717744913101",
+    ),
+    (
+        "fixtures/sample/SUBJ-002/01-W8/SR/reader1.dcm",
+        "2.25.311091718293014405717744913002",
+        "2.25.311091718293014405717744913102",
+    ),
+];
+
+fn dicom_files(folder: &Path) -> Vec<PathBuf> {
+    files_under(folder)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "dcm"))
+        .collect()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Writes the result SRs into `out/dicom-sr/`; returns (study, SOP Instance UID) of each.
+fn write_results(out: &Path) -> Vec<(String, String)> {
+    let folder = out.join("dicom-sr");
+    std::fs::create_dir_all(&folder).unwrap();
+    RESULTS
+        .iter()
+        .enumerate()
+        .map(|(n, (source, sop, series))| {
+            let original = open_file(repo().join(source)).unwrap();
+            let study = original
+                .element(tags::STUDY_INSTANCE_UID)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .trim_end_matches('\0')
+                .to_string();
+            let mut data_set = original.into_inner();
+            data_set.put(DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, *sop));
+            data_set.put(DataElement::new(tags::SERIES_INSTANCE_UID, VR::UI, *series));
+            let file = data_set
+                .with_meta(
+                    FileMetaTableBuilder::new().transfer_syntax("1.2.840.10008.1.2.1"), // Explicit VR LE
+                )
+                .unwrap();
+            file.write_to_file(folder.join(format!("result{n}.dcm")))
+                .unwrap();
+            (study, sop.to_string())
+        })
+        .collect()
+}
+
+fn instance_count(pacs: &Orthanc) -> u64 {
+    let statistics: Value = serde_json::from_str(&pacs.get("statistics").unwrap()).unwrap();
+    statistics["CountInstances"].as_u64().unwrap()
+}
+
+/// Runs the sample folder through `oncoread run` with `[output.pacs]` set to `sink` (the
+/// table's body).
+fn run_with_sink(dir: &Path, sink: &str) -> Output {
+    let config = dir.join("pipeline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[input]]\npath = \"{}\"\n[run]\nindex = \"index.sqlite\"\n\
+             [output]\ndir = \"out\"\nformats = [\"json\"]\nreproducible = true\n\
+             [output.pacs]\n{sink}\n",
+            repo().join("fixtures/sample").display()
+        ),
+    )
+    .unwrap();
+    oncoread(&["run", "--config", config.to_str().unwrap()])
+}
+
+/// QIDO-RS: the Study Instance UIDs of the instance with this SOP Instance UID.
+fn studies_holding(pacs: &Orthanc, sop: &str) -> Vec<String> {
+    let answer: Value = serde_json::from_str(
+        &pacs
+            .get(&format!("dicom-web/instances?SOPInstanceUID={sop}"))
+            .unwrap(),
+    )
+    .unwrap();
+    answer
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|instance| {
+            instance["0020000D"]["Value"][0]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// The results land in their studies; a second send adds nothing.
+fn stores_results_once(name: &str, sink_for: impl Fn(&Orthanc) -> String) {
+    let dir = temp_dir(name);
+    let pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join("fixtures/sample")));
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES);
+    let results = write_results(&dir.join("out"));
+
+    let output = run_with_sink(&dir, &sink_for(&pacs));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("pacs: 2 file(s) of 2 study(ies) sent to ")
+            && stderr(&output).contains(": 2 stored, 0 failed"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 2);
+    for (study, sop) in &results {
+        assert_eq!(studies_holding(&pacs, sop), vec![study.clone()], "{sop}");
+    }
+
+    // Sending the same results again stores nothing new.
+    let again = run_with_sink(&dir, &sink_for(&pacs));
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(": 2 stored, 0 failed"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 2);
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out/run.json")).unwrap()).unwrap();
+    assert_eq!(record["pacs"]["stored"], 2);
+    assert_eq!(record["pacs"]["problems"], serde_json::json!([]));
+}
+
+#[test]
+fn stow_rs_stores_the_results_in_their_studies_once() {
+    stores_results_once("sink-stow", |pacs| {
+        format!("dicomweb = \"{}\"", pacs.dicomweb())
+    });
+}
+
+#[test]
+fn c_store_stores_the_results_in_their_studies_once() {
+    stores_results_once("sink-cstore", |pacs| {
+        let address = pacs.dimse();
+        format!(
+            "dimse = \"{}\"\ncalling_aet = \"CORELAB\"",
+            address.strip_prefix("dimse:").unwrap()
+        )
+    });
+}
+
+#[test]
+fn files_that_cannot_be_sent_fail_the_run_naming_file_and_study() {
+    let dir = temp_dir("sink-fail");
+    let results = write_results(&dir.join("out"));
+    std::fs::write(dir.join("out/dicom-sr/broken.dcm"), b"not DICOM").unwrap();
+    // Nothing listens on this port (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = run_with_sink(
+        &dir,
+        &format!("dicomweb = \"http://127.0.0.1:{port}/dicom-web\"\nretries = 1\ntimeout_s = 2"),
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains(": 0 stored, 3 failed, 4 request(s)"),
+        "two studies, each one request and one retry: {message}"
+    );
+    let broken = dir.join("out/dicom-sr/broken.dcm");
+    assert!(
+        message.contains(&format!(
+            "pacs: not stored: {} (study unknown): not a DICOM Part 10 file",
+            broken.display()
+        )),
+        "{message}"
+    );
+    for (n, (study, _)) in results.iter().enumerate() {
+        let file = dir.join(format!("out/dicom-sr/result{n}.dcm"));
+        assert!(
+            message.contains(&format!(
+                "pacs: not stored: {} (study {study}): STOW-RS failed",
+                file.display()
+            )),
+            "{message}"
+        );
+    }
+    // The assessment itself was written, and the run record lists the three problems.
+    assert!(dir.join("out/assessment.json").exists());
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out/run.json")).unwrap()).unwrap();
+    assert_eq!(record["pacs"]["problems"].as_array().unwrap().len(), 3);
+}
