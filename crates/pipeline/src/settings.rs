@@ -71,6 +71,8 @@ pub struct DimseInput {
     pub timeout_s: u64,
     /// A StudyDate range (`YYYYMMDD-YYYYMMDD`, either end open), if any.
     pub study_dates: Option<String>,
+    /// Further attempts after an association fails.
+    pub retries: u32,
 }
 
 impl DimseInput {
@@ -82,6 +84,7 @@ impl DimseInput {
             concurrency: defaults.concurrency,
             timeout_s: defaults.timeout.as_secs(),
             study_dates: None,
+            retries: defaults.retries,
         }
     }
 
@@ -91,6 +94,7 @@ impl DimseInput {
             concurrency: self.concurrency,
             timeout: Duration::from_secs(self.timeout_s),
             study_dates: self.study_dates.clone(),
+            retries: self.retries,
         }
     }
 }
@@ -522,6 +526,11 @@ fn dimse_input(
     )? {
         input.timeout_s = n as u64;
     }
+    match take_integer(source, "retries", key, file)? {
+        None => {}
+        Some(n) if (0..=10).contains(&n) => input.retries = n as u32,
+        Some(n) => return Err(key_error("retries", format!("expected 0 to 10, found {n}"))),
+    }
     input.study_dates = take_study_dates(source, key, file)?;
     Ok(input)
 }
@@ -844,6 +853,7 @@ mod tests {
                     concurrency: 2,
                     timeout_s: 30,
                     study_dates: Some("-20241231".into()),
+                    retries: 3,
                 }),
             ]
         );
@@ -976,8 +986,8 @@ mod tests {
                 "input[0].calling_aet",
             ),
             (
-                "[[input]]\ndimse = \"PACS@h:104\"\nretries = 1",
-                "input[0].retries: unknown key",
+                "[[input]]\ndimse = \"PACS@h:104\"\nretries = 11",
+                "input[0].retries: expected 0 to 10",
             ),
             (
                 "[[input]]\ndimse = \"PACS@h:104\"\npath = \"a\"",
