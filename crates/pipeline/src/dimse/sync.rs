@@ -302,6 +302,11 @@ fn fetch_study(link: &Link<'_>, source: &str, cache: &Path, study: StudyEntry) -
         Ok(())
     });
     if let Err(failure) = result {
+        // Unreachable even after the retries: the next studies would only wait as long.
+        fetch.source_down = matches!(
+            failure,
+            DimseError::Association { .. } | DimseError::Transport { .. }
+        );
         fetch.failure = Some(failure);
     }
     fetch
