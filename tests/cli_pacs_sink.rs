@@ -223,3 +223,61 @@ fn files_that_cannot_be_sent_fail_the_run_naming_file_and_study() {
         serde_json::from_slice(&std::fs::read(dir.join("out/run.json")).unwrap()).unwrap();
     assert_eq!(record["pacs"]["problems"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn stow_rs_takes_its_credentials_from_the_variables_named_in_the_config() {
+    let dir = temp_dir("sink-auth");
+    let pacs = Orthanc::start(&dir.join("orthanc"), Some(("ci", "ci-secret")));
+    pacs.stow(&dicom_files(&repo().join("fixtures/sample")));
+    let results = write_results(&dir.join("out"));
+    let config = dir.join("pipeline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[input]]\npath = \"{}\"\n[run]\nindex = \"index.sqlite\"\n\
+             [output]\ndir = \"out\"\nformats = [\"json\"]\n\
+             [output.pacs]\ndicomweb = \"{}\"\nauth_env = \"RESULTS_PACS\"\n",
+            repo().join("fixtures/sample").display(),
+            pacs.dicomweb()
+        ),
+    )
+    .unwrap();
+    let run = |password: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oncoread"));
+        command
+            .args(["run", "--config", config.to_str().unwrap()])
+            .current_dir(repo())
+            .env_remove("RESULTS_PACS_TOKEN")
+            .env_remove("RESULTS_PACS_USER")
+            .env_remove("RESULTS_PACS_PASSWORD");
+        if let Some(password) = password {
+            command
+                .env("RESULTS_PACS_USER", "ci")
+                .env("RESULTS_PACS_PASSWORD", password);
+        }
+        command.output().unwrap()
+    };
+
+    for password in [None, Some("wrong")] {
+        let output = run(password);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("pacs: nothing sent to dicomweb:")
+                && stderr(&output).contains("authentication refused (HTTP 401)"),
+            "{password:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES);
+    }
+
+    let output = run(Some("ci-secret"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 2);
+    for (study, sop) in &results {
+        assert_eq!(studies_holding(&pacs, sop), vec![study.clone()]);
+    }
+    // The secret is written nowhere.
+    let record = std::fs::read_to_string(dir.join("out/run.json")).unwrap();
+    assert!(!record.contains("ci-secret"));
+    assert!(record.contains("RESULTS_PACS"));
+}
