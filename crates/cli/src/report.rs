@@ -20,13 +20,19 @@ pub struct ReportArgs {
     #[arg(long)]
     out: String,
     /// Formats to write, comma-separated: csv, html, json, and sdtm (CDISC SDTM TU/TR/RS as
-    /// Dataset-JSON v1.1 and CSV; needs --timeline; written only when named).
+    /// Dataset-JSON v1.1 and CSV; needs --timeline; written only when named), dicom-sr (one
+    /// DICOM SR per subject, reader and timepoint under dicom-sr/; needs --timeline).
     #[arg(long, default_value = "csv,html,json")]
     format: String,
 }
 
 pub fn run(args: ReportArgs) -> Result<u8> {
     let formats = Format::parse_list(&args.format).map_err(|e| anyhow!("--format: {e}"))?;
+    if formats.contains(&Format::DicomSr) && args.timeline.is_none() {
+        return Err(anyhow!(
+            "--format dicom-sr needs --timeline (the lesions and the studies they were measured in)"
+        ));
+    }
     if formats.contains(&Format::Sdtm) && args.timeline.is_none() {
         return Err(anyhow!(
             "--format sdtm needs --timeline (TU and TR list the timeline's lesions)"

@@ -8,10 +8,12 @@
 //! - [`dicom_json`]: the same header records from DICOM JSON (DICOMweb metadata).
 //! - [`dataset_record`]: the same header records from a parsed data set (DIMSE C-FIND).
 //! - [`write`]: a lean Explicit VR Little Endian Part 10 writer (synthetic trials).
+//! - [`sr_write`]: SR documents from a content tree, on top of [`write`].
 
 pub mod dataset_record;
 pub mod dicom_json;
 pub mod geometry;
 pub mod header;
 pub mod sr;
+pub mod sr_write;
 pub mod write;

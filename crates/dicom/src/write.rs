@@ -26,6 +26,8 @@ pub enum WriteError {
     ValueTooLong { tag: Tag, vr: String, length: usize },
     #[error("unbalanced sequence/item nesting: {0}")]
     Nesting(&'static str),
+    #[error("the data set has no {0}")]
+    Missing(&'static str),
     #[error("cannot write the file: {0}")]
     Io(#[from] io::Error),
 }
@@ -51,6 +53,7 @@ pub enum Vr {
     SQ,
     ST,
     TM,
+    UC,
     UI,
     UL,
     US,
@@ -78,6 +81,7 @@ impl Vr {
             Vr::SQ => b"SQ",
             Vr::ST => b"ST",
             Vr::TM => b"TM",
+            Vr::UC => b"UC",
             Vr::UI => b"UI",
             Vr::UL => b"UL",
             Vr::US => b"US",
@@ -87,7 +91,7 @@ impl Vr {
 
     /// VRs with a reserved 2 bytes and a 32-bit length in explicit VR (PS3.5 7.1.2).
     fn has_long_length(self) -> bool {
-        matches!(self, Vr::OB | Vr::OW | Vr::SQ | Vr::UT)
+        matches!(self, Vr::OB | Vr::OW | Vr::SQ | Vr::UC | Vr::UT)
     }
 
     fn padding(self) -> u8 {

@@ -316,6 +316,8 @@ struct Observation {
     /// Patient-space centre of the lesion's line, with its frame of reference.
     position: Option<(String, [f64; 3])>,
     source: Source,
+    /// The report's patient and study attributes, for the timepoint's `source`.
+    study: Source,
 }
 
 fn dicom_date_to_iso(date: &str) -> Option<String> {
@@ -674,15 +676,32 @@ fn observe_group(
         }
     };
     put("sop_instance_uid", Some(&report.sop_instance_uid));
+    put("sop_class_uid", Some(&report.sop_class_uid));
     put("study_instance_uid", report.study_instance_uid.as_deref());
     put("series_instance_uid", report.series_instance_uid.as_deref());
     put("tracking_uid", group.tracking_uid.as_deref());
+    // The measured image, as an assessment SR's evidence references it.
+    let image = referenced.first();
     put(
         "referenced_sop_instance_uid",
-        referenced
-            .first()
-            .and_then(|r| r.sop_instance_uid.as_deref()),
+        image.and_then(|r| r.sop_instance_uid.as_deref()),
     );
+    put(
+        "referenced_sop_class_uid",
+        image.and_then(|r| r.sop_class_uid.as_deref()),
+    );
+    put(
+        "referenced_series_instance_uid",
+        image.and_then(|r| r.series_instance_uid.as_deref()),
+    );
+    put(
+        "referenced_study_instance_uid",
+        image.and_then(|r| r.study_instance_uid.as_deref()),
+    );
+    // The finding site as coded (the organ above keeps only its meaning).
+    put("finding_site_code", site.map(|c| c.value.as_str()));
+    put("finding_site_scheme", site.map(|c| c.scheme.as_str()));
+    put("finding_site_meaning", site.map(|c| c.meaning.as_str()));
     put("path", Some(&report.path));
     let derived =
         from_geometry.map(|shape| format!("{shape} drawn on the image × its pixel spacing"));
@@ -703,7 +722,34 @@ fn observe_group(
         volume,
         position,
         source,
+        study: study_source(report),
     })
+}
+
+/// The report's patient and study attributes (DICOM spellings of dates and names), kept in
+/// the timepoint's `source` so that an assessment SR can join the same study. The DICOM
+/// Study ID is `dicom_study_id`: SDTM reads a `study_id` key as the protocol.
+fn study_source(report: &SrDocument) -> Source {
+    let mut source = Source::new();
+    let fields = [
+        ("study_instance_uid", &report.study_instance_uid),
+        ("study_date", &report.study_date),
+        ("study_time", &report.study_time),
+        ("accession_number", &report.accession_number),
+        ("dicom_study_id", &report.study_id),
+        ("study_description", &report.study_description),
+        ("referring_physician_name", &report.referring_physician_name),
+        ("patient_name", &report.patient_name),
+        ("patient_id", &report.patient_id),
+        ("patient_birth_date", &report.patient_birth_date),
+        ("patient_sex", &report.patient_sex),
+    ];
+    for (key, value) in fields {
+        if let Some(value) = value {
+            source.insert(key.to_string(), Value::String(value.clone()));
+        }
+    }
+    source
 }
 
 // ------------------------------------------------------------------ 3. and 4. lesions
@@ -711,6 +757,8 @@ fn observe_group(
 struct TimepointSlot {
     label: String,
     date: Option<String>,
+    /// The patient and study attributes of the visit's first report.
+    study: Source,
 }
 
 fn build_timeline(
@@ -787,6 +835,7 @@ fn build_subject(
             .or_insert(TimepointSlot {
                 label: o.timepoint_label.clone(),
                 date: o.date.clone(),
+                study: o.study.clone(),
             });
         // The visit's date is the earliest scan date among its measurements.
         if let Some(d) = &o.date {
@@ -992,10 +1041,14 @@ fn build_subject(
     // Timepoints.
     let mut timepoints: Vec<Timepoint> = order
         .iter()
-        .map(|(_, date, label)| Timepoint {
+        .map(|(key, date, label)| Timepoint {
             timepoint_id: Some(label.clone()),
             date: date.clone(),
             day: if date.is_none() { Some(0) } else { None },
+            source: slots
+                .get(key)
+                .map(|slot| slot.study.clone())
+                .filter(|study| !study.is_empty()),
             ..Timepoint::default()
         })
         .collect();

@@ -204,7 +204,7 @@ impl Input {
 }
 
 /// The output formats the run writes besides `timeline.json` and `run.json`.
-pub const KNOWN_FORMATS: &[&str] = &["json", "csv", "html", "sdtm"];
+pub const KNOWN_FORMATS: &[&str] = &["json", "csv", "html", "sdtm", "dicom-sr"];
 
 /// The flow as `pipeline.toml` configures it.
 #[derive(Debug, Clone)]
@@ -944,7 +944,7 @@ mod tests {
         assert_eq!(s.out, PathBuf::from("out"));
         assert_eq!(s.index, PathBuf::from(".oncoread/index.sqlite"));
         assert_eq!(s.threads, None);
-        assert_eq!(s.formats, vec!["json", "csv", "html", "sdtm"]);
+        assert_eq!(s.formats, vec!["json", "csv", "html", "sdtm", "dicom-sr"]);
         assert!(!s.reproducible);
     }
 

@@ -1,7 +1,8 @@
 //! Reports of an assessment: the assessment itself as JSON, CSV tables (timepoints,
 //! subjects, lesions, problems) and one self-contained HTML page with SVG plots
 //! (waterfall, spider, swimmer), per-subject lesion tables and the why-trail; on request,
-//! the CDISC SDTM domains TU/TR/RS as Dataset-JSON v1.1 and CSV ([`Format::Sdtm`]).
+//! the CDISC SDTM domains TU/TR/RS as Dataset-JSON v1.1 and CSV ([`Format::Sdtm`]) and the
+//! assessment of each timepoint as a DICOM SR ([`Format::DicomSr`]).
 //!
 //! Everything is rendered in memory and each file is written atomically (temporary sibling,
 //! then rename). The output holds no timestamp unless [`ReportOptions::generated_at`] is
@@ -9,6 +10,7 @@
 
 mod atomic;
 mod csv;
+mod dicom_sr;
 mod escape;
 mod html;
 mod plots;
@@ -39,6 +41,10 @@ pub enum Format {
     /// `rs.csv`: the SDTM oncology domains. Needs the timeline (the lesions). Not in
     /// [`Format::ALL`]: a submission format, written only when asked for.
     Sdtm,
+    /// `dicom-sr/<subject>/<reader>/<timepoint>.dcm`: the assessment of each timepoint as
+    /// a DICOM SR (TID 1500) in the study it assesses, and `dicom-sr/index.csv`. Needs the
+    /// timeline (lesions, studies). Written only when asked for.
+    DicomSr,
 }
 
 impl Format {
@@ -46,7 +52,7 @@ impl Format {
     pub const ALL: [Format; 3] = [Format::Csv, Format::Html, Format::Json];
 
     /// Formats written only when named.
-    pub const ON_REQUEST: [Format; 1] = [Format::Sdtm];
+    pub const ON_REQUEST: [Format; 2] = [Format::Sdtm, Format::DicomSr];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +60,7 @@ impl Format {
             Format::Html => "html",
             Format::Json => "json",
             Format::Sdtm => "sdtm",
+            Format::DicomSr => "dicom-sr",
         }
     }
 
@@ -95,11 +102,17 @@ pub struct ReportOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error(
-        "unknown report format `{name}` (expected a comma-separated list of csv, html, json, sdtm)"
+        "unknown report format `{name}` (expected a comma-separated list of csv, html, json, sdtm, dicom-sr)"
     )]
     UnknownFormat { name: String },
     #[error("the SDTM format needs the timeline (the lesions of TU and TR): give --timeline")]
     SdtmNeedsTimeline,
+    #[error(
+        "the DICOM SR format needs the timeline (the lesions and their studies): give --timeline"
+    )]
+    DicomSrNeedsTimeline,
+    #[error("encoding a DICOM SR: {0}")]
+    Dicom(#[from] oncoread_dicom::write::WriteError),
     #[error("SDTM {domain} has no variable {variable}")]
     SdtmVariable {
         domain: &'static str,
@@ -135,6 +148,31 @@ pub fn write_reports(
     sorted.dedup();
     let mut written = Vec::new();
     for format in sorted {
+        if format == Format::DicomSr {
+            let timeline = timeline.ok_or(ReportError::DicomSrNeedsTimeline)?;
+            let output = dicom_sr::render(assessment, timeline, options)?;
+            for file in output.files {
+                let path = out_dir.join(&file.relative_path);
+                if let Some(folder) = path.parent() {
+                    std::fs::create_dir_all(folder).map_err(|source| ReportError::Io {
+                        path: folder.to_path_buf(),
+                        source,
+                    })?;
+                }
+                atomic::write_file(&path, &file.bytes)?;
+                written.push(path);
+            }
+            let index = out_dir.join(dicom_sr::FOLDER).join("index.csv");
+            std::fs::create_dir_all(out_dir.join(dicom_sr::FOLDER)).map_err(|source| {
+                ReportError::Io {
+                    path: out_dir.join(dicom_sr::FOLDER),
+                    source,
+                }
+            })?;
+            atomic::write_file(&index, output.index_csv.as_bytes())?;
+            written.push(index);
+            continue;
+        }
         for (file_name, bytes) in render(format, assessment, timeline, options)? {
             let path = out_dir.join(file_name);
             atomic::write_file(&path, bytes.as_bytes())?;
@@ -173,6 +211,12 @@ pub fn render(
         Format::Sdtm => {
             let timeline = timeline.ok_or(ReportError::SdtmNeedsTimeline)?;
             files.extend(sdtm::render(assessment, timeline, options)?);
+        }
+        // The .dcm files are binary: [`write_reports`] writes them; here only the index.
+        Format::DicomSr => {
+            let timeline = timeline.ok_or(ReportError::DicomSrNeedsTimeline)?;
+            let output = dicom_sr::render(assessment, timeline, options)?;
+            files.push(("dicom-sr/index.csv", output.index_csv));
         }
     }
     Ok(files)

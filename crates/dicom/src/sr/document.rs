@@ -15,6 +15,13 @@ pub(crate) fn read_header(root: &InMemDicomObject, doc: &mut SrDocument) {
     doc.study_instance_uid = s(tags::STUDY_INSTANCE_UID);
     doc.series_instance_uid = s(tags::SERIES_INSTANCE_UID);
     doc.patient_id = s(tags::PATIENT_ID);
+    doc.patient_name = s(tags::PATIENT_NAME);
+    doc.patient_birth_date = s(tags::PATIENT_BIRTH_DATE);
+    doc.patient_sex = s(tags::PATIENT_SEX);
+    doc.accession_number = s(tags::ACCESSION_NUMBER);
+    doc.study_id = s(tags::STUDY_ID);
+    doc.study_description = s(tags::STUDY_DESCRIPTION);
+    doc.referring_physician_name = s(tags::REFERRING_PHYSICIAN_NAME);
     doc.clinical_trial_subject_id = s(tags::CLINICAL_TRIAL_SUBJECT_ID);
     doc.clinical_trial_time_point_id = s(tags::CLINICAL_TRIAL_TIME_POINT_ID);
     doc.study_date = s(tags::STUDY_DATE);

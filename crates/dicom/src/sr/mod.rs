@@ -213,6 +213,23 @@ pub struct SrDocument {
     pub study_instance_uid: Option<String>,
     pub series_instance_uid: Option<String>,
     pub patient_id: Option<String>,
+    /// Patient and study attributes an assessment SR of the same study copies (added
+    /// fields): Patient's Name, Birth Date and Sex, Accession Number, Study ID, Study
+    /// Description, Referring Physician's Name.
+    #[serde(default)]
+    pub patient_name: Option<String>,
+    #[serde(default)]
+    pub patient_birth_date: Option<String>,
+    #[serde(default)]
+    pub patient_sex: Option<String>,
+    #[serde(default)]
+    pub accession_number: Option<String>,
+    #[serde(default)]
+    pub study_id: Option<String>,
+    #[serde(default)]
+    pub study_description: Option<String>,
+    #[serde(default)]
+    pub referring_physician_name: Option<String>,
     pub clinical_trial_subject_id: Option<String>,
     pub clinical_trial_time_point_id: Option<String>,
     pub study_date: Option<String>,

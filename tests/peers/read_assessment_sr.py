@@ -1,0 +1,56 @@
+"""Reads assessment SRs back with highdicom (the peer reader of tests/cli_dicom_sr.rs).
+
+Usage: read_assessment_sr.py FILE...  → one JSON object on standard output, by file:
+sop_class_uid, study_instance_uid, patient_id, the TID 1501 measurement groups
+(tracking identifier and UID, measurements by concept meaning in their unit) and the
+Qualitative Evaluations (response code value by Response Evaluation Method code value).
+"""
+import json
+import sys
+
+import highdicom as hd
+
+
+def responses(report):
+    out = {}
+    for item in report[0].ContentSequence:
+        name = item.ConceptNameCodeSequence[0]
+        if (name.CodeValue, name.CodingSchemeDesignator) != ("C0034375", "UMLS"):
+            continue
+        for evaluation in item.ContentSequence:
+            code = hd.sr.CodeContentItem.from_dataset(evaluation)
+            method = hd.sr.CodeContentItem.from_dataset(evaluation.ContentSequence[0])
+            assert code.name.value == "112048", code.name
+            assert method.name.value == "112021", method.name
+            out[method.value.value] = code.value.value
+    return out
+
+
+def main(paths):
+    result = {}
+    for path in paths:
+        sr = hd.sr.srread(path)
+        report = sr.content
+        if not isinstance(report, hd.sr.MeasurementReport):
+            raise SystemExit(f"{path}: not read as a TID 1500 Measurement Report")
+        groups = []
+        for group in report.get_image_measurement_groups():
+            groups.append({
+                "tracking_identifier": group.tracking_identifier,
+                "tracking_uid": group.tracking_uid,
+                "measurements": {
+                    m.name.meaning: [m.value, m.unit.value] for m in group.get_measurements()
+                },
+            })
+        result[path] = {
+            "sop_class_uid": sr.SOPClassUID,
+            "study_instance_uid": sr.StudyInstanceUID,
+            "patient_id": sr.PatientID,
+            "groups": groups,
+            "responses": responses(report),
+        }
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
