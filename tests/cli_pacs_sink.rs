@@ -1,11 +1,10 @@
 //! End-to-end tests of the PACS sink (`[output.pacs]`) against a real Orthanc started by
-//! each test: the run's DICOM outputs are stored in the studies they belong to (found back
-//! with QIDO-RS), sending them again adds no instance, and a file that cannot be sent fails
-//! the run with a line naming the file and its study.
+//! each test: the run's assessment SRs (`formats = [..., "dicom-sr"]`) are stored in the
+//! studies they assess (found back with QIDO-RS), sending them again adds no instance, and
+//! a file that cannot be sent fails the run with a line naming the file and its study.
 //!
-//! Until the DICOM SR output writes `dicom-sr/`, the tests put the result SRs there
-//! themselves: copies of a sample report with their own (fixed) SOP and Series Instance
-//! UIDs, in the assessed study.
+//! The failure and credential tests put result SRs into `dicom-sr/` themselves (copies of
+//! a sample report with fixed SOP and Series Instance UIDs), to control what is sent.
 
 mod common;
 
@@ -86,15 +85,15 @@ fn instance_count(pacs: &Orthanc) -> u64 {
     statistics["CountInstances"].as_u64().unwrap()
 }
 
-/// Runs the sample folder through `oncoread run` with `[output.pacs]` set to `sink` (the
-/// table's body).
-fn run_with_sink(dir: &Path, sink: &str) -> Output {
+/// Runs the sample folder through `oncoread run` writing `formats`, with `[output.pacs]`
+/// set to `sink` (the table's body).
+fn run_with_sink(dir: &Path, formats: &str, sink: &str) -> Output {
     let config = dir.join("pipeline.toml");
     std::fs::write(
         &config,
         format!(
             "[[input]]\npath = \"{}\"\n[run]\nindex = \"index.sqlite\"\n\
-             [output]\ndir = \"out\"\nformats = [\"json\"]\nreproducible = true\n\
+             [output]\ndir = \"out\"\nformats = {formats}\nreproducible = true\n\
              [output.pacs]\n{sink}\n",
             repo().join("fixtures/sample").display()
         ),
@@ -124,39 +123,86 @@ fn studies_holding(pacs: &Orthanc, sop: &str) -> Vec<String> {
         .collect()
 }
 
-/// The results land in their studies; a second send adds nothing.
+/// The study of a sample visit, read from its images: `fixtures/sample/SUBJECT/NN-VISIT/`.
+fn sample_study(subject: &str, timepoint: &str) -> String {
+    let subject_folder = repo().join("fixtures/sample").join(subject);
+    let visit = std::fs::read_dir(&subject_folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .split_once('-')
+                .is_some_and(|(_, name)| name == timepoint)
+        })
+        .unwrap_or_else(|| panic!("{subject}: no visit folder for {timepoint}"));
+    let image = dicom_files(&visit.join("CT")).remove(0);
+    text(&open_file(image).unwrap(), tags::STUDY_INSTANCE_UID)
+}
+
+fn text(object: &dicom_object::DefaultDicomObject, tag: dicom_core::Tag) -> String {
+    object
+        .element(tag)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .trim_end_matches('\0')
+        .to_string()
+}
+
+/// The assessment SRs land in the studies they assess; a second send adds nothing.
 fn stores_results_once(name: &str, sink_for: impl Fn(&Orthanc) -> String) {
     let dir = temp_dir(name);
     let pacs = Orthanc::start(&dir.join("orthanc"), None);
     pacs.stow(&dicom_files(&repo().join("fixtures/sample")));
     assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES);
-    let results = write_results(&dir.join("out"));
 
-    let output = run_with_sink(&dir, &sink_for(&pacs));
+    let formats = "[\"json\", \"dicom-sr\"]";
+    let output = run_with_sink(&dir, formats, &sink_for(&pacs));
     assert!(output.status.success(), "{}", stderr(&output));
+    // One assessment SR per report read in the sample: 39 (README), over its 29 visits.
+    let written = dicom_files(&dir.join("out/dicom-sr"));
+    assert_eq!(written.len(), 39);
     assert!(
-        stderr(&output).contains("pacs: 2 file(s) of 2 study(ies) sent to ")
-            && stderr(&output).contains(": 2 stored, 0 failed"),
+        stderr(&output).contains("pacs: 39 file(s) of 29 study(ies) sent to ")
+            && stderr(&output).contains(": 39 stored, 0 failed"),
         "{}",
         stderr(&output)
     );
-    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 2);
-    for (study, sop) in &results {
-        assert_eq!(studies_holding(&pacs, sop), vec![study.clone()], "{sop}");
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 39);
+    // dicom-sr/SUBJECT/READER/TIMEPOINT.dcm: QIDO finds it in that visit's study.
+    for file in &written {
+        let timepoint = file.file_stem().unwrap().to_str().unwrap();
+        let subject = file
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::file_name)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let sop = text(&open_file(file).unwrap(), tags::SOP_INSTANCE_UID);
+        assert_eq!(
+            studies_holding(&pacs, &sop),
+            vec![sample_study(subject, timepoint)],
+            "{}",
+            file.display()
+        );
     }
 
-    // Sending the same results again stores nothing new.
-    let again = run_with_sink(&dir, &sink_for(&pacs));
+    // A second run writes the same SRs (same UIDs): sending them stores nothing new.
+    let again = run_with_sink(&dir, formats, &sink_for(&pacs));
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
-        stderr(&again).contains(": 2 stored, 0 failed"),
+        stderr(&again).contains(": 39 stored, 0 failed"),
         "{}",
         stderr(&again)
     );
-    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 2);
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 39);
     let record: Value =
         serde_json::from_slice(&std::fs::read(dir.join("out/run.json")).unwrap()).unwrap();
-    assert_eq!(record["pacs"]["stored"], 2);
+    assert_eq!(record["pacs"]["stored"], 39);
     assert_eq!(record["pacs"]["problems"], serde_json::json!([]));
 }
 
@@ -191,6 +237,7 @@ fn files_that_cannot_be_sent_fail_the_run_naming_file_and_study() {
         .port();
     let output = run_with_sink(
         &dir,
+        "[\"json\"]",
         &format!("dicomweb = \"http://127.0.0.1:{port}/dicom-web\"\nretries = 1\ntimeout_s = 2"),
     );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
