@@ -328,3 +328,56 @@ fn stow_rs_takes_its_credentials_from_the_variables_named_in_the_config() {
     assert!(!record.contains("ci-secret"));
     assert!(record.contains("RESULTS_PACS"));
 }
+
+#[test]
+fn key_images_as_secondary_capture_are_sent_unless_left_out() {
+    let dir = temp_dir("sink-key-images");
+    let pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join("fixtures/sample")));
+    // A key image as Secondary Capture (1.2.840.10008.5.1.4.1.1.7) made from a baseline
+    // slice of SUBJ-001, beside a PNG key image (not DICOM: never sent).
+    let slice = dicom_files(&repo().join("fixtures/sample/SUBJ-001/00-BL/CT")).remove(0);
+    let study = sample_study("SUBJ-001", "BL");
+    let mut data_set = open_file(&slice).unwrap().into_inner();
+    let sop = "2.25.311091718293014405717744913201";
+    data_set.put(DataElement::new(
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        "1.2.840.10008.5.1.4.1.1.7",
+    ));
+    data_set.put(DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, sop));
+    data_set.put(DataElement::new(
+        tags::SERIES_INSTANCE_UID,
+        VR::UI,
+        "2.25.311091718293014405717744913202",
+    ));
+    let folder = dir.join("out/key-images/SUBJ-001/reader");
+    std::fs::create_dir_all(&folder).unwrap();
+    data_set
+        .with_meta(FileMetaTableBuilder::new().transfer_syntax("1.2.840.10008.1.2.1"))
+        .unwrap()
+        .write_to_file(folder.join("BL-T1.dcm"))
+        .unwrap();
+    std::fs::write(folder.join("BL-T1.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+
+    let sink = format!("dicomweb = \"{}\"", pacs.dicomweb());
+    let left_out = run_with_sink(&dir, "[\"json\"]", &format!("{sink}\nkey_images = false"));
+    assert!(left_out.status.success(), "{}", stderr(&left_out));
+    assert!(
+        stderr(&left_out).contains("pacs: 0 file(s) of 0 study(ies)"),
+        "{}",
+        stderr(&left_out)
+    );
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES);
+
+    let sent = run_with_sink(&dir, "[\"json\"]", &sink);
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    assert!(
+        stderr(&sent).contains("pacs: 1 file(s) of 1 study(ies)")
+            && stderr(&sent).contains(": 1 stored, 0 failed"),
+        "{}",
+        stderr(&sent)
+    );
+    assert_eq!(instance_count(&pacs), SAMPLE_INSTANCES + 1);
+    assert_eq!(studies_holding(&pacs, sop), vec![study]);
+}
