@@ -563,4 +563,7 @@ fn orthanc_killed_during_a_run_fails_it_and_the_rerun_completes_it_identically()
             "{file} differs from the uninterrupted run's"
         );
     }
+    // The generated trial and three runs' outputs: removed once passed (kept on failure).
+    drop(pacs);
+    let _ = std::fs::remove_dir_all(&dir);
 }
