@@ -279,14 +279,23 @@ const REFERENCED_SOP_SEQUENCE: &str = "00081199";
 const REFERENCED_SOP_INSTANCE_UID: &str = "00081155";
 const FAILURE_REASON: &str = "00081197";
 
-/// STOW-RS, one request per study; per file: stored, or why not.
+/// STOW-RS, one request per study; per file: stored, or why not. Once a study cannot be
+/// sent at all (the server does not answer after the retries), the next studies are not
+/// tried: each would wait out the same retries.
 fn stow(client: &Client, ready: &[Prepared]) -> Result<Vec<Result<(), String>>, DicomWebError> {
     let mut by_study: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (n, prepared) in ready.iter().enumerate() {
         by_study.entry(&prepared.study).or_default().push(n);
     }
     let mut outcomes: Vec<Result<(), String>> = vec![Ok(()); ready.len()];
+    let mut unreachable: Option<String> = None;
     for members in by_study.values() {
+        if let Some(reason) = &unreachable {
+            for &n in members {
+                outcomes[n] = Err(format!("not sent: {reason}"));
+            }
+            continue;
+        }
         let bodies: Vec<&[u8]> = members.iter().map(|&n| ready[n].bytes.as_slice()).collect();
         match client.post_instances("studies", &bodies) {
             Ok((_, answer)) => {
@@ -308,13 +317,16 @@ fn stow(client: &Client, ready: &[Prepared]) -> Result<Vec<Result<(), String>>, 
                 for &n in members {
                     outcomes[n] = Err(format!("STOW-RS failed: {error}"));
                 }
+                if matches!(error, DicomWebError::Transport { .. }) {
+                    unreachable = Some(format!("the PACS stopped answering ({error})"));
+                }
             }
         }
     }
     Ok(outcomes)
 }
 
-/// The SOP Instance UIDs of a STOW-RS answer's sequence (DICOM JSON, PS3.18 F.2).
+/// The items of a sequence of a STOW-RS answer (DICOM JSON, PS3.18 F.2).
 fn sequence_items<'a>(answer: &'a Value, tag: &str) -> impl Iterator<Item = &'a Value> {
     answer[tag]["Value"]
         .as_array()

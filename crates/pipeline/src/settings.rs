@@ -369,6 +369,14 @@ impl PipelineSettings {
             }
         };
         reject_unknown(&output, "output", file)?;
+        // The sink sends what this run writes: without the SR output, dicom-sr/ would hold
+        // an earlier run's results, and those would go to the PACS as if current.
+        if pacs.is_some() && !formats.iter().any(|f| f == "dicom-sr") {
+            return Err(key_error(
+                "output.pacs",
+                "sends the DICOM SR output: add \"dicom-sr\" to output.formats".into(),
+            ));
+        }
 
         let criteria = match table.remove("criteria") {
             None => CriteriaSettings::default(),
@@ -872,7 +880,8 @@ mod tests {
     #[test]
     fn output_pacs_names_a_stow_or_a_c_store_destination() {
         let s = PipelineSettings::parse(
-            "[output.pacs]\ndicomweb = \"http://127.0.0.1:8042/dicom-web\"\nauth_env = \"SINK\"\n\
+            "[output]\nformats = [\"dicom-sr\"]\n\
+             [output.pacs]\ndicomweb = \"http://127.0.0.1:8042/dicom-web\"\nauth_env = \"SINK\"\n\
              key_images = false\nretries = 1\ntimeout_s = 5",
             "pipeline.toml",
             Path::new(""),
@@ -929,6 +938,10 @@ mod tests {
             ),
             ("[output.pacs]\ndimse = \"P@h\"", "output.pacs.dimse"),
             ("[output]\npacs = 1", "output.pacs: expected a table"),
+            (
+                "[output]\nformats = [\"json\"]\n[output.pacs]\ndimse = \"P@h:1\"",
+                "output.pacs: sends the DICOM SR output: add \"dicom-sr\" to output.formats",
+            ),
         ] {
             let error = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))
                 .unwrap_err()
