@@ -306,3 +306,264 @@ fn study_dates_limit_the_studies_asked_for() {
         .collect();
     assert_eq!(dates, ["2015-03-02", "2015-04-27"]);
 }
+
+/// The visits of the sample trial: one study per `SUBJ-*/NN-VISIT/` folder.
+fn sample_visit_folders() -> usize {
+    std::fs::read_dir(repo().join("fixtures/sample"))
+        .unwrap()
+        .map(|subject| subject.unwrap().path())
+        .filter(|subject| subject.is_dir())
+        .map(|subject| {
+            std::fs::read_dir(subject)
+                .unwrap()
+                .filter(|visit| visit.as_ref().unwrap().path().is_dir())
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn a_pacs_that_caps_c_find_answers_is_asked_by_study_date_ranges() {
+    let dir = temp_dir("dimse-capped");
+    let mut pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join("fixtures/sample")));
+    // At most 4 answers per C-FIND: far fewer than the sample's studies (a study has at
+    // most 3 series, so its series list fits).
+    pacs.limit_find_results(4);
+    let studies = sample_visit_folders();
+    assert!(studies > 4, "the cap must crop the study list");
+
+    let mut assessments = Vec::new();
+    for (name, input) in [
+        ("folder", "fixtures/sample".to_string()),
+        ("pacs", pacs.dimse()),
+    ] {
+        let out = dir.join(name);
+        let output = oncoread(&[
+            "run",
+            "--reproducible",
+            "--input",
+            &input,
+            "--out",
+            out.to_str().unwrap(),
+            "--index",
+            dir.join(format!("{name}.sqlite")).to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        if name == "pacs" {
+            assert!(
+                stderr(&output).contains(&format!(
+                    "dimse: {studies} studies, {studies} fetched (0 failed)"
+                )),
+                "{}",
+                stderr(&output)
+            );
+        }
+        assessments.push(read_json(&out.join("assessment.json")));
+    }
+    assert_eq!(assessments[0]["subjects"], assessments[1]["subjects"]);
+}
+
+/// A loopback proxy to `target` that drops its first `refused` connections at once (a
+/// PACS restarting, or at its association limit), then relays bytes both ways. Returns
+/// its port and the count of connections it accepted.
+fn flaky_proxy(
+    target: u16,
+    refused: usize,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::Ordering;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            if counter.fetch_add(1, Ordering::SeqCst) < refused {
+                drop(client);
+                continue;
+            }
+            let Ok(upstream) = TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            for (mut from, mut to) in [
+                (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
+                (upstream, client),
+            ] {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        }
+    });
+    (port, accepted)
+}
+
+#[test]
+fn associations_that_fail_are_tried_again_with_backoff() {
+    let dir = temp_dir("dimse-retry");
+    let pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&repo().join(LONGITUDINAL).join("T0")));
+
+    // Two dropped connections: within the default 3 retries, the run completes.
+    let (port, accepted) = flaky_proxy(pacs.dicom_port, 2);
+    let input = format!("dimse:ONCOREADTEST@127.0.0.1:{port}");
+    let out = dir.join("timeline.json");
+    let output = extract(&input, &dir.join("index.sqlite"), &out);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        read_json(&out)["subjects"][0]["subject_id"],
+        "FIXTURE-LONG-001"
+    );
+    // The study list's association (after two dropped attempts), then the study's.
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 4);
+
+    // With no retries configured, the first dropped connection fails the run.
+    let (port, _) = flaky_proxy(pacs.dicom_port, 1);
+    let config = dir.join("pipeline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[input]]\ndimse = \"ONCOREADTEST@127.0.0.1:{port}\"\nretries = 0\n\
+             [run]\nindex = \"none.sqlite\"\n[output]\ndir = \"out\"\n"
+        ),
+    )
+    .unwrap();
+    let output = oncoread(&["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("association not established"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.join("out").exists(), "nothing written");
+}
+
+#[test]
+fn orthanc_killed_during_a_run_fails_it_and_the_rerun_completes_it_identically() {
+    use std::process::{Command, Stdio};
+    let dir = temp_dir("dimse-killed");
+    // Enough studies that the run is still fetching when Orthanc goes: 12 subjects × 4
+    // visits, small images (no pixel data moves over C-FIND anyway).
+    let trial = dir.join("trial");
+    let synth = oncoread(&[
+        "synth",
+        "--out",
+        trial.to_str().unwrap(),
+        "--subjects",
+        "12",
+        "--timepoints",
+        "4",
+        "--slices",
+        "4",
+        "--matrix",
+        "32",
+    ]);
+    assert!(synth.status.success(), "{}", stderr(&synth));
+    let mut pacs = Orthanc::start(&dir.join("orthanc"), None);
+    pacs.stow(&dicom_files(&trial));
+    let listed: Vec<Value> = serde_json::from_str(&pacs.get("dicom-web/studies").unwrap()).unwrap();
+    let studies = listed.len();
+    assert!(studies >= 40, "{studies} studies");
+
+    let address = pacs.dimse();
+    let config = dir.join("pipeline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[input]]\ndimse = \"{}\"\nconcurrency = 1\n[output]\nformats = [\"json\"]\n",
+            address.strip_prefix("dimse:").unwrap()
+        ),
+    )
+    .unwrap();
+    let run = |name: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oncoread"));
+        command
+            .args([
+                "run",
+                "--reproducible",
+                "--config",
+                config.to_str().unwrap(),
+                "--out",
+                dir.join(name).to_str().unwrap(),
+                "--index",
+                dir.join(format!("{name}-index/index.sqlite"))
+                    .to_str()
+                    .unwrap(),
+            ])
+            .current_dir(repo())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    };
+    let uninterrupted = run("whole").output().unwrap();
+    assert!(uninterrupted.status.success(), "{}", stderr(&uninterrupted));
+
+    // Orthanc is killed once four reports have come through C-GET.
+    let cache = dir.join("cut-index/dicomweb-cache");
+    let mut child = run("cut").spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let cached = std::fs::read_dir(&cache).map_or(0, |entries| {
+            entries
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "dcm"))
+                })
+                .count()
+        });
+        if cached >= 4 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before Orthanc was killed: make the trial bigger"
+        );
+        assert!(std::time::Instant::now() < deadline, "no progress in 300 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    pacs.kill();
+    let interrupted = child.wait_with_output().unwrap();
+    assert_eq!(
+        interrupted.status.code(),
+        Some(2),
+        "{}",
+        stderr(&interrupted)
+    );
+    assert!(
+        stderr(&interrupted).contains("could not be fetched (run again to resume"),
+        "{}",
+        stderr(&interrupted)
+    );
+    assert!(!dir.join("cut").exists(), "nothing written half");
+    let kept = oncoread_pipeline::index::Index::open(&dir.join("cut-index/index.sqlite"))
+        .unwrap()
+        .synced_studies(&address)
+        .unwrap()
+        .len();
+    assert!(kept >= 1 && kept < studies, "{kept} of {studies} kept");
+
+    pacs.restart();
+    let rerun = run("cut").output().unwrap();
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains(&format!(
+            "dimse: {studies} studies, {} fetched (0 failed)",
+            studies - kept
+        )),
+        "{}",
+        stderr(&rerun)
+    );
+    for file in ["assessment.json", "timeline.json"] {
+        assert!(
+            std::fs::read(dir.join("whole").join(file)).unwrap()
+                == std::fs::read(dir.join("cut").join(file)).unwrap(),
+            "{file} differs from the uninterrupted run's"
+        );
+    }
+    // The generated trial and three runs' outputs: removed once passed (kept on failure).
+    drop(pacs);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -116,6 +116,20 @@ impl Orthanc {
         self.restart();
     }
 
+    /// Restarts the server answering at most `limit` C-FIND results at the patient, study
+    /// and series levels (Orthanc's `LimitFindResults`; it ends a cropped list with
+    /// status FE00H), as PACS with a result cap do.
+    pub fn limit_find_results(&mut self, limit: u32) {
+        let path = self.dir.join("orthanc.json");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let config = config.replace(
+            "\"SaveJobs\": false,",
+            &format!("\"LimitFindResults\": {limit},\n  \"SaveJobs\": false,"),
+        );
+        std::fs::write(&path, config).unwrap();
+        self.restart();
+    }
+
     fn wait_until_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {

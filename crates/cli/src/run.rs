@@ -14,6 +14,7 @@ use oncoread_criteria::{assess_timeline, parse_criteria_list, Criterion};
 use oncoread_pipeline::assemble::LesionRoles;
 use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
+use oncoread_pipeline::pacs_sink::{send_outputs, Destination, SinkSummary};
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
 use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input, PipelineSettings};
 use oncoread_report::{write_reports, Format, ReportOptions};
@@ -176,8 +177,21 @@ pub fn run(args: RunArgs) -> Result<u8> {
         elapsed: started.elapsed(),
     });
 
+    // Send the DICOM outputs back to the PACS, when configured.
+    let sent = settings.pacs.as_ref().map(|sink| {
+        let started = Instant::now();
+        let progress = Progress::spinner("send");
+        let sent = send_outputs(&settings.out, sink).map_err(|e| e.to_string());
+        progress.finish();
+        stages.push(Stage {
+            name: "send",
+            elapsed: started.elapsed(),
+        });
+        sent
+    });
+
     let problems = count_problems(&timeline, &assessment);
-    let record = run_record(
+    let mut record = run_record(
         &settings,
         &criteria,
         &summary,
@@ -186,13 +200,61 @@ pub fn run(args: RunArgs) -> Result<u8> {
         &outputs,
         &stages,
     );
+    if let Some(sent) = &sent {
+        record["pacs"] = sink_record(sent, settings.reproducible);
+    }
     write_json(&settings.out.join("run.json"), &record)?;
 
     print_summary(&settings, &summary, &assessment, problems, &stages);
+    if let (Some(sink), Some(sent)) = (&settings.pacs, &sent) {
+        let destination = sink.describe();
+        match sent {
+            Ok(sent) => {
+                eprintln!(
+                    "pacs: {} file(s) of {} study(ies) sent to {destination}: {} stored, {} \
+                     failed, {} request(s)",
+                    sent.files,
+                    sent.studies,
+                    sent.stored,
+                    sent.problems.len(),
+                    sent.requests
+                );
+                for problem in &sent.problems {
+                    eprintln!("pacs: not stored: {problem}");
+                }
+                if !sent.problems.is_empty() {
+                    return Ok(EXIT_BAD_INPUT);
+                }
+            }
+            Err(error) => {
+                eprintln!("pacs: nothing sent to {destination}: {error}");
+                return Ok(EXIT_BAD_INPUT);
+            }
+        }
+    }
     if args.strict && problems > 0 {
         return Ok(EXIT_PROBLEMS);
     }
     Ok(0)
+}
+
+/// The sink's part of `run.json`: what was sent, and every file not stored.
+fn sink_record(sent: &Result<SinkSummary, String>, reproducible: bool) -> Value {
+    match sent {
+        Ok(sent) => {
+            let mut record = json!({
+                "files": sent.files,
+                "studies": sent.studies,
+                "stored": sent.stored,
+                "problems": sent.problems,
+            });
+            if !reproducible {
+                record["requests"] = json!(sent.requests);
+            }
+            record
+        }
+        Err(error) => json!({"error": error}),
+    }
 }
 
 /// The settings file with the command line's overrides applied.
@@ -314,6 +376,25 @@ fn run_record(
         "formats": settings.formats,
         "lesions": settings.lesions.as_ref().map(|p| p.display().to_string()),
     });
+    let mut config = config;
+    // Only when configured: runs without a sink keep their configuration hash.
+    if let Some(sink) = &settings.pacs {
+        config["pacs"] = match &sink.destination {
+            Destination::DicomWeb { url, auth_env } => json!({
+                "dicomweb": url,
+                "auth_env": auth_env,
+                "key_images": sink.key_images,
+            }),
+            Destination::Dimse {
+                address,
+                calling_aet,
+            } => json!({
+                "dimse": address,
+                "calling_aet": calling_aet,
+                "key_images": sink.key_images,
+            }),
+        };
+    }
     let config_sha256 = hex_sha256(config.to_string().as_bytes());
     let output_hashes: Vec<Value> = outputs
         .iter()
@@ -412,6 +493,7 @@ fn print_summary(
                 "studies",
             ),
             "extract" => per_second(summary.reports as f64, seconds, "SRs"),
+            "send" => String::new(), // the pacs line below gives its counts
             _ => per_second(assessment.subjects.len() as f64, seconds, "subjects"),
         };
         eprintln!("  {:<8} {seconds:>8.3} s  {rate}", stage.name);

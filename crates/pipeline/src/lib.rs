@@ -7,6 +7,7 @@ pub mod dicomweb;
 pub mod dimse;
 pub mod extract;
 pub mod index;
+pub mod pacs_sink;
 pub mod reader_settings;
 pub mod scan;
 pub mod settings;

@@ -15,6 +15,9 @@
 //! formats = ["json", "csv", "html"]
 //! reproducible = false
 //!
+//! [output.pacs]                   # optional: send the DICOM SRs (and key images) back
+//! dicomweb = "http://…"           # STOW-RS, or dimse = "AET@HOST:PORT" (C-STORE)
+//!
 //! [criteria]                      # enabled list and the dotted criteria keys
 //! ```
 //!
@@ -27,6 +30,7 @@ use std::path::{Path, PathBuf};
 use oncoread_criteria::Config;
 
 use crate::dicomweb::{Auth, ClientOptions, DicomWebError, SyncOptions};
+use crate::pacs_sink::{Destination, PacsSink};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +71,8 @@ pub struct DimseInput {
     pub timeout_s: u64,
     /// A StudyDate range (`YYYYMMDD-YYYYMMDD`, either end open), if any.
     pub study_dates: Option<String>,
+    /// Further attempts after an association fails.
+    pub retries: u32,
 }
 
 impl DimseInput {
@@ -78,6 +84,7 @@ impl DimseInput {
             concurrency: defaults.concurrency,
             timeout_s: defaults.timeout.as_secs(),
             study_dates: None,
+            retries: defaults.retries,
         }
     }
 
@@ -87,6 +94,7 @@ impl DimseInput {
             concurrency: self.concurrency,
             timeout: Duration::from_secs(self.timeout_s),
             study_dates: self.study_dates.clone(),
+            retries: self.retries,
         }
     }
 }
@@ -212,6 +220,8 @@ pub struct PipelineSettings {
     pub out: PathBuf,
     pub formats: Vec<String>,
     pub reproducible: bool,
+    /// `[output.pacs]`: where the DICOM outputs are sent back, if anywhere.
+    pub pacs: Option<PacsSink>,
     pub criteria: CriteriaSettings,
     /// `[readers]`: double reads compared and adjudicated (`None`: no reader review).
     pub readers: Option<oncoread_criteria::adjudication::ReaderRules>,
@@ -348,7 +358,29 @@ impl PipelineSettings {
                 ))
             }
         };
+        let pacs = match output.remove("pacs") {
+            None => None,
+            Some(toml::Value::Table(mut table)) => {
+                let sink = pacs_sink(&mut table, file)?;
+                reject_unknown(&table, "output.pacs", file)?;
+                Some(sink)
+            }
+            Some(other) => {
+                return Err(key_error(
+                    "output.pacs",
+                    format!("expected a table, found {}", other.type_str()),
+                ))
+            }
+        };
         reject_unknown(&output, "output", file)?;
+        // The sink sends what this run writes: without the SR output, dicom-sr/ would hold
+        // an earlier run's results, and those would go to the PACS as if current.
+        if pacs.is_some() && !formats.iter().any(|f| f == "dicom-sr") {
+            return Err(key_error(
+                "output.pacs",
+                "sends the DICOM SR output: add \"dicom-sr\" to output.formats".into(),
+            ));
+        }
 
         let criteria = match table.remove("criteria") {
             None => CriteriaSettings::default(),
@@ -373,6 +405,7 @@ impl PipelineSettings {
             out,
             formats,
             reproducible,
+            pacs,
             criteria,
             readers,
             protocols,
@@ -509,8 +542,99 @@ fn dimse_input(
     )? {
         input.timeout_s = n as u64;
     }
+    match take_integer(source, "retries", key, file)? {
+        None => {}
+        Some(n) if (0..=10).contains(&n) => input.retries = n as u32,
+        Some(n) => return Err(key_error("retries", format!("expected 0 to 10, found {n}"))),
+    }
     input.study_dates = take_study_dates(source, key, file)?;
     Ok(input)
+}
+
+/// The `[output.pacs]` table: `dicomweb = "URL"` (with `auth_env`) or `dimse =
+/// "AET@HOST:PORT"` (with `calling_aet`), and `key_images`, `timeout_s`, `retries`.
+fn pacs_sink(table: &mut toml::Table, file: &str) -> Result<PacsSink, SettingsError> {
+    const WITHIN: &str = "output.pacs";
+    let key_error = |name: &str, message: String| SettingsError::Key {
+        file: file.to_string(),
+        key: dotted(WITHIN, name),
+        message,
+    };
+    let url = take_string(table, "dicomweb", WITHIN, file)?;
+    let address = take_string(table, "dimse", WITHIN, file)?;
+    let destination = match (url, address) {
+        (Some(url), None) => {
+            if !url.starts_with("http://") {
+                return Err(key_error(
+                    "dicomweb",
+                    format!("{url:?}: expected an http:// URL (this build has no TLS; put a TLS proxy on loopback in front of an https service)"),
+                ));
+            }
+            let auth_env = take_string(table, "auth_env", WITHIN, file)?
+                .unwrap_or_else(|| DEFAULT_AUTH_ENV.to_string());
+            if !auth_env
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(key_error(
+                    "auth_env",
+                    format!("{auth_env:?} is not a variable name prefix"),
+                ));
+            }
+            Destination::DicomWeb { url, auth_env }
+        }
+        (None, Some(address)) => {
+            crate::dimse::Peer::parse(&address).map_err(|e| key_error("dimse", e.to_string()))?;
+            let calling_aet = take_string(table, "calling_aet", WITHIN, file)?
+                .unwrap_or_else(|| crate::dimse::DEFAULT_CALLING_AET.to_string());
+            if !crate::dimse::is_ae_title(&calling_aet) {
+                return Err(key_error(
+                    "calling_aet",
+                    format!("{calling_aet:?}: 1 to 16 printable ASCII characters, no backslash"),
+                ));
+            }
+            Destination::Dimse {
+                address,
+                calling_aet,
+            }
+        }
+        _ => {
+            return Err(SettingsError::Key {
+                file: file.to_string(),
+                key: WITHIN.to_string(),
+                message: "needs one of `dicomweb` (a service URL, STOW-RS) or `dimse` \
+                          (AET@HOST:PORT, C-STORE)"
+                    .into(),
+            })
+        }
+    };
+    let mut sink = PacsSink::new(destination);
+    match table.remove("key_images") {
+        None => {}
+        Some(toml::Value::Boolean(b)) => sink.key_images = b,
+        Some(other) => {
+            return Err(key_error(
+                "key_images",
+                format!("expected true or false, found {}", other.type_str()),
+            ))
+        }
+    }
+    match take_integer(table, "timeout_s", WITHIN, file)? {
+        None => {}
+        Some(n) if (1..=3600).contains(&n) => sink.timeout_s = n as u64,
+        Some(n) => {
+            return Err(key_error(
+                "timeout_s",
+                format!("expected 1 to 3600, found {n}"),
+            ))
+        }
+    }
+    match take_integer(table, "retries", WITHIN, file)? {
+        None => {}
+        Some(n) if (0..=10).contains(&n) => sink.retries = n as u32,
+        Some(n) => return Err(key_error("retries", format!("expected 0 to 10, found {n}"))),
+    }
+    Ok(sink)
 }
 
 /// Reads a criteria config file for `oncoread assess --config`: a `pipeline.toml` (its
@@ -749,6 +873,7 @@ mod tests {
                     concurrency: 2,
                     timeout_s: 30,
                     study_dates: Some("-20241231".into()),
+                    retries: 3,
                 }),
             ]
         );
@@ -762,6 +887,79 @@ mod tests {
         // 0.25 as the exact fraction 1/4 (the spec default is 1/5).
         let effective = s.criteria.config.effective();
         assert_eq!(effective["recist.pd_rel"], serde_json::json!(0.25));
+    }
+
+    #[test]
+    fn output_pacs_names_a_stow_or_a_c_store_destination() {
+        let s = PipelineSettings::parse(
+            "[output]\nformats = [\"dicom-sr\"]\n\
+             [output.pacs]\ndicomweb = \"http://127.0.0.1:8042/dicom-web\"\nauth_env = \"SINK\"\n\
+             key_images = false\nretries = 1\ntimeout_s = 5",
+            "pipeline.toml",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(
+            s.pacs,
+            Some(PacsSink {
+                destination: Destination::DicomWeb {
+                    url: "http://127.0.0.1:8042/dicom-web".into(),
+                    auth_env: "SINK".into()
+                },
+                key_images: false,
+                timeout_s: 5,
+                retries: 1,
+            })
+        );
+        let s = PipelineSettings::parse(
+            "[output.pacs]\ndimse = \"PACS@10.0.0.5:104\"",
+            "pipeline.toml",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(
+            s.pacs,
+            Some(PacsSink {
+                destination: Destination::Dimse {
+                    address: "PACS@10.0.0.5:104".into(),
+                    calling_aet: "ONCOREAD".into()
+                },
+                key_images: true,
+                timeout_s: 60,
+                retries: 3,
+            })
+        );
+        assert_eq!(
+            PipelineSettings::parse("", "pipeline.toml", Path::new(""))
+                .unwrap()
+                .pacs,
+            None
+        );
+        for (text, expected) in [
+            (
+                "[output.pacs]\n",
+                "pipeline.toml: output.pacs: needs one of",
+            ),
+            (
+                "[output.pacs]\ndimse = \"P@h:1\"\nauth_env = \"X\"",
+                "output.pacs.auth_env: unknown key",
+            ),
+            (
+                "[output.pacs]\ndicomweb = \"http://x\"\nretries = 11",
+                "output.pacs.retries: expected 0 to 10",
+            ),
+            ("[output.pacs]\ndimse = \"P@h\"", "output.pacs.dimse"),
+            ("[output]\npacs = 1", "output.pacs: expected a table"),
+            (
+                "[output]\nformats = [\"json\"]\n[output.pacs]\ndimse = \"P@h:1\"",
+                "output.pacs: sends the DICOM SR output: add \"dicom-sr\" to output.formats",
+            ),
+        ] {
+            let error = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
     }
 
     #[test]
@@ -813,8 +1011,8 @@ mod tests {
                 "input[0].calling_aet",
             ),
             (
-                "[[input]]\ndimse = \"PACS@h:104\"\nretries = 1",
-                "input[0].retries: unknown key",
+                "[[input]]\ndimse = \"PACS@h:104\"\nretries = 11",
+                "input[0].retries: expected 0 to 10",
             ),
             (
                 "[[input]]\ndimse = \"PACS@h:104\"\npath = \"a\"",

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Mutex;
 
@@ -30,6 +31,9 @@ pub(crate) struct StudyFetch<E> {
     pub problems: Vec<(String, String)>,
     /// Why the study could not be fetched whole (it is fetched again next run).
     pub failure: Option<E>,
+    /// The source stopped answering (after its retries): the studies still queued are
+    /// not tried, each would only wait out the same retries.
+    pub source_down: bool,
 }
 
 impl<E> StudyFetch<E> {
@@ -41,6 +45,7 @@ impl<E> StudyFetch<E> {
             reports_fetched: 0,
             problems: Vec::new(),
             failure: None,
+            source_down: false,
         }
     }
 }
@@ -74,6 +79,8 @@ pub(crate) fn studies_to_fetch(
 }
 
 /// Fetches the studies on `workers` threads and writes each into the index as it comes.
+/// When a fetch finds the source down, the studies not started yet are recorded as not
+/// fetched (problems naming each study) instead of being tried.
 pub(crate) fn fetch_and_write<E: Display + Send>(
     index: &mut Index,
     source: &str,
@@ -83,18 +90,26 @@ pub(crate) fn fetch_and_write<E: Display + Send>(
     counts: &mut StudyCounts,
 ) -> Result<(), IndexError> {
     let queue = Mutex::new(to_fetch);
+    let source_down = AtomicBool::new(false);
     let (results, received) = mpsc::channel::<StudyFetch<E>>();
-    std::thread::scope(|scope| {
+    let written = std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
             let results = results.clone();
-            let (queue, fetch) = (&queue, &fetch);
+            let (queue, fetch, source_down) = (&queue, &fetch, &source_down);
             scope.spawn(move || loop {
+                if source_down.load(Ordering::SeqCst) {
+                    break;
+                }
                 let next = match queue.lock() {
                     Ok(mut queue) => queue.pop(),
                     Err(_) => None,
                 };
                 let Some(study) = next else { break };
-                if results.send(fetch(study)).is_err() {
+                let fetched = fetch(study);
+                if fetched.source_down {
+                    source_down.store(true, Ordering::SeqCst);
+                }
+                if results.send(fetched).is_err() {
                     break;
                 }
             });
@@ -107,7 +122,24 @@ pub(crate) fn fetch_and_write<E: Display + Send>(
             }
         }
         outcome
-    })
+    });
+    written?;
+    let untried = queue
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if untried.is_empty() {
+        return Ok(());
+    }
+    let mut writer = index.begin_write()?;
+    for study in untried {
+        let study_path = format!("{source}/studies/{}", study.uid);
+        let reason = "study not fetched: the source stopped answering (fetched next run)";
+        writer.upsert_problem(&study_path, 0, 0, reason)?;
+        counts.studies_failed += 1;
+        counts.problems += 1;
+        counts.failures.push(format!("{study_path}: {reason}"));
+    }
+    writer.commit()
 }
 
 fn write_study<E: Display>(

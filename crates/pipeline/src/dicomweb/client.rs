@@ -173,32 +173,80 @@ impl Client {
         }
     }
 
+    /// STOW-RS: POSTs the Part 10 files to `{base}/{path}` as one multipart/related body
+    /// of application/dicom parts; returns the status and the DICOM JSON answer (an
+    /// object: the stored and the failed instances).
+    pub fn post_instances(
+        &self,
+        path: &str,
+        files: &[&[u8]],
+    ) -> Result<(u16, Value), DicomWebError> {
+        let url = self.url(path);
+        let boundary = multipart::new_boundary(files);
+        let body = multipart::related_body(files, &boundary);
+        let content_type =
+            format!("multipart/related; type=\"application/dicom\"; boundary={boundary}");
+        let (status, _, answer) =
+            self.send(&url, "application/dicom+json", Some((&content_type, &body)))?;
+        if answer.iter().all(u8::is_ascii_whitespace) {
+            return Ok((status, Value::Null));
+        }
+        serde_json::from_slice(&answer)
+            .map(|json| (status, json))
+            .map_err(|e| DicomWebError::Response {
+                url,
+                reason: format!("not JSON: {e}"),
+            })
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}/{}", self.base, path.trim_start_matches('/'))
     }
 
     /// One GET with retries; returns the content type and the body.
     fn get(&self, url: &str, accept: &str) -> Result<(String, Vec<u8>), DicomWebError> {
+        self.send(url, accept, None)
+            .map(|(_, content_type, body)| (content_type, body))
+    }
+
+    /// One request with retries: a GET, or a POST of `(content type, body)`. Returns the
+    /// HTTP status, the content type and the body.
+    fn send(
+        &self,
+        url: &str,
+        accept: &str,
+        post: Option<(&str, &[u8])>,
+    ) -> Result<(u16, String, Vec<u8>), DicomWebError> {
         let mut attempt = 0;
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
             // JSON metadata shrinks twenty-fold or more with gzip; most servers offer it.
+            let method = if post.is_some() { "POST" } else { "GET" };
             let mut request = self
                 .agent
-                .get(url)
+                .request(method, url)
                 .set("Accept", accept)
                 .set("Accept-Encoding", "gzip");
             if let Some(auth) = &self.auth_header {
                 request = request.set("Authorization", auth);
             }
-            let failure = match request.call() {
-                Ok(response) => match read_body(response) {
-                    Ok((content_type, body, wire_bytes)) => {
-                        self.bytes.fetch_add(wire_bytes, Ordering::Relaxed);
-                        return Ok((content_type, body));
+            let outcome = match post {
+                Some((content_type, body)) => {
+                    request.set("Content-Type", content_type).send_bytes(body)
+                }
+                None => request.call(),
+            };
+            let failure = match outcome {
+                Ok(response) => {
+                    let status = response.status();
+                    match read_body(response) {
+                        Ok((content_type, body, wire_bytes)) => {
+                            self.bytes.fetch_add(wire_bytes, Ordering::Relaxed);
+                            return Ok((status, content_type, body));
+                        }
+                        Err(e) => format!("reading the response: {e}"),
                     }
-                    Err(e) => format!("reading the response: {e}"),
-                },
+                }
                 Err(ureq::Error::Status(status @ (401 | 403), _)) => {
                     return Err(DicomWebError::Auth {
                         url: url.to_string(),

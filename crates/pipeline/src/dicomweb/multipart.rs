@@ -80,6 +80,45 @@ pub fn parts<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>, Multip
     Ok(parts)
 }
 
+/// A boundary for a body of these parts: derived from their bytes (the same files give
+/// the same request) and lengthened until no part contains it (RFC 2046 5.1.1).
+pub fn new_boundary(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    let mut boundary = String::from("oncoread-");
+    for byte in digest.iter().take(12) {
+        boundary.push_str(&format!("{byte:02x}"));
+    }
+    let mut salt = 0u32;
+    while parts
+        .iter()
+        .any(|part| find(part, format!("--{boundary}").as_bytes()).is_some())
+    {
+        salt += 1;
+        boundary.push_str(&format!("-{salt}"));
+    }
+    boundary
+}
+
+/// A multipart/related body of application/dicom parts (what STOW-RS takes).
+pub fn related_body(parts: &[&[u8]], boundary: &str) -> Vec<u8> {
+    let mut body = Vec::with_capacity(parts.iter().map(|p| p.len() + 80).sum());
+    for part in parts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Type: application/dicom\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(part);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || haystack.len() < needle.len() {
         return None;
@@ -128,5 +167,18 @@ mod tests {
             parts(b"--B\r\nno blank line\r\n--B--", "B").unwrap_err(),
             MultipartError::NoHeaderEnd(1)
         );
+    }
+
+    #[test]
+    fn a_body_written_reads_back_and_its_boundary_is_in_no_part() {
+        let first: &[u8] = b"DICM\r\n--oncoread-\r\n";
+        let second: &[u8] = b"\x00\x01\x02";
+        let boundary = new_boundary(&[first, second]);
+        let body = related_body(&[first, second], &boundary);
+        // RFC 2046: the delimiter, the part's headers, a blank line, the content, CRLF.
+        let expected_start = format!("--{boundary}\r\nContent-Type: application/dicom\r\n\r\n");
+        assert!(body.starts_with(expected_start.as_bytes()));
+        assert!(body.ends_with(format!("\r\n--{boundary}--\r\n").as_bytes()));
+        assert_eq!(parts(&body, &boundary).unwrap(), vec![first, second]);
     }
 }

@@ -175,6 +175,8 @@ fn list_studies(
 fn fetch_study(client: &Client, source: &str, cache: &Path, study: StudyEntry) -> StudyFetch {
     let mut fetch = StudyFetch::new(&study);
     if let Err(failure) = fetch_series_of(client, source, cache, &study.uid, &mut fetch) {
+        // Unreachable even after the retries: the next studies would only wait as long.
+        fetch.source_down = matches!(failure, DicomWebError::Transport { .. });
         fetch.failure = Some(failure);
     }
     fetch

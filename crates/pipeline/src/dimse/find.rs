@@ -78,12 +78,45 @@ pub fn decode(bytes: &[u8], transfer_syntax_uid: &str) -> Result<InMemDicomObjec
         .map_err(|e| DimseError::Protocol(format!("unreadable identifier: {e}")))
 }
 
-/// Runs one C-FIND and returns every matching identifier.
+/// Status FE00H, "matching terminated due to cancel": what a PACS that caps its C-FIND
+/// answers (Orthanc's LimitFindResults) ends a cropped list with.
+pub const STATUS_CANCEL: u16 = 0xFE00;
+
+/// The answers of one C-FIND, and whether the PACS sent them all.
+pub struct FindAnswers {
+    pub answers: Vec<InMemDicomObject>,
+    /// `false` when the PACS cropped the list (status FE00H).
+    pub complete: bool,
+}
+
+/// Runs one C-FIND and returns every matching identifier; a cropped answer list is an
+/// error (see [`find_answers`] to act on it).
 pub fn find(
     association: &mut Association,
     peer: &str,
     query: &InMemDicomObject,
 ) -> Result<Vec<InMemDicomObject>, DimseError> {
+    let found = find_answers(association, peer, query)?;
+    if !found.complete {
+        return Err(DimseError::Refused {
+            peer: peer.to_string(),
+            operation: "C-FIND",
+            reason: format!(
+                "the PACS stopped after {} answers (status FE00H: it caps C-FIND results); \
+                 raise its limit",
+                found.answers.len()
+            ),
+        });
+    }
+    Ok(found.answers)
+}
+
+/// Runs one C-FIND and returns the identifiers the PACS sent, and whether that was all.
+pub fn find_answers(
+    association: &mut Association,
+    peer: &str,
+    query: &InMemDicomObject,
+) -> Result<FindAnswers, DimseError> {
     let (context, ts) = association
         .context(FIND_SOP_CLASS)
         .ok_or_else(|| DimseError::Refused {
@@ -112,8 +145,11 @@ pub fn find(
             if let Some(data) = &message.data {
                 answers.push(decode(data, &ts)?);
             }
-        } else if status == STATUS_SUCCESS {
-            return Ok(answers);
+        } else if status == STATUS_SUCCESS || status == STATUS_CANCEL {
+            return Ok(FindAnswers {
+                answers,
+                complete: status == STATUS_SUCCESS,
+            });
         } else {
             return Err(refused(peer, "C-FIND", status, command.error_comment()));
         }

@@ -3,7 +3,8 @@
 //! order, opened by Command Group Length (0000,0000), the byte count of every element of
 //! the group after it.
 //!
-//! Only the commands this client sends are built (C-FIND-RQ, C-GET-RQ, C-STORE-RSP), and
+//! Only the commands this client sends are built (C-FIND-RQ, C-GET-RQ, C-STORE-RQ,
+//! C-STORE-RSP), and
 //! received commands are read into [`Command`], which keeps what the client acts on.
 
 use std::collections::BTreeMap;
@@ -96,6 +97,18 @@ pub fn request(command_field: u16, sop_class_uid: &str, message_id: u16) -> Vec<
         .us(MESSAGE_ID, message_id)
         .us(PRIORITY, PRIORITY_MEDIUM)
         .us(COMMAND_DATA_SET_TYPE, DATA_SET_PRESENT)
+        .finish()
+}
+
+/// A C-STORE-RQ command (the instance's data set follows it).
+pub fn store_request(sop_class_uid: &str, message_id: u16, sop_instance_uid: &str) -> Vec<u8> {
+    CommandWriter::new()
+        .ui(AFFECTED_SOP_CLASS_UID, sop_class_uid)
+        .us(COMMAND_FIELD, C_STORE_RQ)
+        .us(MESSAGE_ID, message_id)
+        .us(PRIORITY, PRIORITY_MEDIUM)
+        .us(COMMAND_DATA_SET_TYPE, DATA_SET_PRESENT)
+        .ui(AFFECTED_SOP_INSTANCE_UID, sop_instance_uid)
         .finish()
 }
 
@@ -263,6 +276,30 @@ mod tests {
         expected.extend_from_slice(b"1.2.3.44");
         // 94 = (8 + 30) + 4 × 10 + (8 + 8).
         assert_eq!(store_response(class, 5, STATUS_SUCCESS, instance), expected);
+    }
+
+    #[test]
+    fn a_c_store_request_has_the_byte_layout_of_ps3_7() {
+        // PS3.7 9.3.1.1 (C-STORE-RQ), elements in ascending order, implicit VR LE.
+        let class = "1.2.840.10008.5.1.4.1.1.88.34"; // Comprehensive 3D SR: 29 chars, pad
+        let instance = "2.25.7"; // 6 chars, even
+        let mut expected: Vec<u8> = vec![
+            0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 92, 0x00, 0x00,
+            0x00, // (0000,0000) UL 92
+            0x00, 0x00, 0x02, 0x00, 30, 0x00, 0x00, 0x00,
+        ];
+        expected.extend_from_slice(b"1.2.840.10008.5.1.4.1.1.88.34\0");
+        expected.extend_from_slice(&[
+            0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00, // (0000,0100) 0001H
+            0x00, 0x00, 0x10, 0x01, 0x02, 0x00, 0x00, 0x00, 0x0C, 0x00, // (0000,0110) 12
+            0x00, 0x00, 0x00, 0x07, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, // (0000,0700) medium
+            0x00, 0x00, 0x00, 0x08, 0x02, 0x00, 0x00, 0x00, 0x00,
+            0x00, // (0000,0800) data set
+            0x00, 0x00, 0x00, 0x10, 6, 0x00, 0x00, 0x00, // (0000,1000) UI, 6 bytes
+        ]);
+        expected.extend_from_slice(b"2.25.7");
+        // 92 = (8 + 30) + 4 × 10 + (8 + 6).
+        assert_eq!(store_request(class, 12, instance), expected);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! DICOMweb source does over HTTP, fetching only what the pipeline needs.
 //!
 //! - Studies: C-FIND at STUDY level (Study Root Query/Retrieve – FIND) with Number of
-//!   Study Related Instances, within the StudyDate range when one is set.
+//!   Study Related Instances, within the StudyDate range when one is set; a PACS that caps
+//!   its answers is asked again by StudyDate sub-ranges (`study_list`).
 //! - Series: C-FIND at SERIES level (Modality tells reports from images).
 //! - Image series: C-FIND at IMAGE level asking for the attributes the index keeps
 //!   (geometry, dates, clinical-trial attributes …): header records without any pixel
@@ -12,7 +13,8 @@
 //!   proposes the SR storage classes with the SCP role), and it is kept in the same cache
 //!   folder as the DICOMweb source's, so `extract` reads it alike.
 //! - Incremental by study instance count, a failed study recorded as a problem and
-//!   fetched again next run, a bounded number of associations at once: as DICOMweb.
+//!   fetched again next run, a bounded number of associations at once, associations that
+//!   fail tried again with backoff: as DICOMweb.
 //!
 //! Index rows are named `dimse:AET@HOST:PORT/studies/S/series/SE/instances/I`, so
 //! `extract dimse:AET@HOST:PORT` selects them like a folder root selects files.
@@ -21,6 +23,8 @@ mod association;
 mod find;
 mod get;
 pub mod messages;
+pub mod store;
+mod study_list;
 mod sync;
 
 pub use sync::{sync, SyncOptions, SyncSummary};

@@ -13,10 +13,12 @@ use serde::Serialize;
 
 use super::association::{Association, Proposal};
 use super::find::{
-    find, identifier, text, FIND_SOP_CLASS, MODALITY, SERIES_INSTANCE_UID, SOP_CLASS_UID,
-    SOP_INSTANCE_UID, STUDY_DATE, STUDY_INSTANCE_UID, STUDY_RELATED_INSTANCES,
+    find, find_answers, identifier, text, FindAnswers, FIND_SOP_CLASS, MODALITY,
+    SERIES_INSTANCE_UID, SOP_CLASS_UID, SOP_INSTANCE_UID, STUDY_DATE, STUDY_INSTANCE_UID,
+    STUDY_RELATED_INSTANCES,
 };
 use super::get::{get_instance, Received, GET_SOP_CLASS, SR_STORAGE_CLASSES};
+use super::study_list::studies_by_date;
 use super::{DimseError, Peer, DEFAULT_CALLING_AET, SCHEME};
 use crate::dicomweb::cache_dir;
 use crate::index::Index;
@@ -35,7 +37,12 @@ pub struct SyncOptions {
     pub timeout: Duration,
     /// Only studies in this StudyDate range (`YYYYMMDD-YYYYMMDD`, either end open).
     pub study_dates: Option<String>,
+    /// Further attempts after an association that fails (refused, dropped, timed out).
+    pub retries: u32,
 }
+
+/// The first wait before another attempt; doubled at each further one.
+const BACKOFF: Duration = Duration::from_millis(250);
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -44,6 +51,7 @@ impl Default for SyncOptions {
             concurrency: 4,
             timeout: Duration::from_secs(60),
             study_dates: None,
+            retries: 3,
         }
     }
 }
@@ -103,6 +111,7 @@ struct Link<'a> {
 }
 
 impl Link<'_> {
+    /// Opens an association (callers retry the whole exchange it serves).
     fn open(&self, proposal: &Proposal<'_>) -> Result<Association, DimseError> {
         let association = Association::open(
             self.peer,
@@ -114,6 +123,40 @@ impl Link<'_> {
         Ok(association)
     }
 
+    /// Runs `attempt` again, with backoff, while it fails on the association (refused,
+    /// dropped, timed out: a PACS restarting or at its association limit), never on a
+    /// refusal the PACS meant, which would only fail again.
+    fn with_retries<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, DimseError>,
+    ) -> Result<T, DimseError> {
+        let mut failures = 0u32;
+        loop {
+            match attempt() {
+                Ok(value) => return Ok(value),
+                Err(DimseError::Association { .. } | DimseError::Transport { .. })
+                    if failures < self.options.retries =>
+                {
+                    std::thread::sleep(BACKOFF * 2u32.saturating_pow(failures));
+                    failures += 1;
+                }
+                Err(DimseError::Association { peer, reason }) if failures > 0 => {
+                    return Err(DimseError::Association {
+                        peer,
+                        reason: format!("{reason} (after {} attempts)", failures + 1),
+                    })
+                }
+                Err(DimseError::Transport { peer, reason }) if failures > 0 => {
+                    return Err(DimseError::Transport {
+                        peer,
+                        reason: format!("{reason} (after {} attempts)", failures + 1),
+                    })
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
     fn find(
         &self,
         association: &mut Association,
@@ -121,6 +164,16 @@ impl Link<'_> {
     ) -> Result<Vec<dicom_object::InMemDicomObject>, DimseError> {
         self.counters.c_finds.fetch_add(1, Ordering::Relaxed);
         find(association, &self.name, query)
+    }
+
+    /// A C-FIND whose answer may come back cropped (the study list).
+    fn find_answers(
+        &self,
+        association: &mut Association,
+        query: &dicom_object::InMemDicomObject,
+    ) -> Result<FindAnswers, DimseError> {
+        self.counters.c_finds.fetch_add(1, Ordering::Relaxed);
+        find_answers(association, &self.name, query)
     }
 }
 
@@ -183,61 +236,77 @@ pub fn sync(
     Ok(summary)
 }
 
+/// The studies (in the StudyDate range, if any), asked for by date sub-ranges when the
+/// PACS caps its answers; retried as a whole when the association fails.
 fn list_studies(link: &Link<'_>) -> Result<Vec<StudyEntry>, DimseError> {
-    let mut association = link.open(&Proposal {
-        scu: &[FIND_SOP_CLASS],
-        scp: &[],
+    let mut studies = link.with_retries(|| {
+        let mut association = link.open(&Proposal {
+            scu: &[FIND_SOP_CLASS],
+            scp: &[],
+        })?;
+        let studies = studies_by_date(
+            link.options.study_dates.as_deref(),
+            &link.name,
+            |dates| {
+                let query = identifier(
+                    "STUDY",
+                    &[
+                        (STUDY_DATE, VR::DA, dates),
+                        (STUDY_INSTANCE_UID, VR::UI, ""),
+                        (STUDY_RELATED_INSTANCES, VR::IS, ""),
+                    ],
+                );
+                link.find_answers(&mut association, &query)
+            },
+            |found| {
+                found
+                    .answers
+                    .iter()
+                    .filter_map(|answer| {
+                        Some(StudyEntry {
+                            uid: text(answer, STUDY_INSTANCE_UID)?,
+                            instances: text(answer, STUDY_RELATED_INSTANCES)
+                                .and_then(|n| n.parse().ok()),
+                        })
+                    })
+                    .collect()
+            },
+        )?;
+        association.release();
+        Ok(studies)
     })?;
-    let query = identifier(
-        "STUDY",
-        &[
-            (
-                STUDY_DATE,
-                VR::DA,
-                link.options.study_dates.as_deref().unwrap_or(""),
-            ),
-            (STUDY_INSTANCE_UID, VR::UI, ""),
-            (STUDY_RELATED_INSTANCES, VR::IS, ""),
-        ],
-    );
-    let answers = link.find(&mut association, &query)?;
-    association.release();
-    let mut studies: Vec<StudyEntry> = answers
-        .iter()
-        .filter_map(|answer| {
-            Some(StudyEntry {
-                uid: text(answer, STUDY_INSTANCE_UID)?,
-                instances: text(answer, STUDY_RELATED_INSTANCES).and_then(|n| n.parse().ok()),
-            })
-        })
-        .collect();
     studies.sort_by(|a, b| a.uid.cmp(&b.uid));
     studies.dedup_by(|a, b| a.uid == b.uid);
     Ok(studies)
 }
 
+/// Fetches one study on its own association; a study whose association fails is fetched
+/// again from the start (with backoff), up to the configured retries.
 fn fetch_study(link: &Link<'_>, source: &str, cache: &Path, study: StudyEntry) -> StudyFetch {
     let mut fetch = StudyFetch::new(&study);
-    let result = link
-        .open(&Proposal {
+    let result = link.with_retries(|| {
+        fetch = StudyFetch::new(&study);
+        let mut association = link.open(&Proposal {
             scu: &[FIND_SOP_CLASS, GET_SOP_CLASS],
             scp: SR_STORAGE_CLASSES,
-        })
-        .and_then(|mut association| {
-            let outcome = fetch_series_of(
-                link,
-                &mut association,
-                source,
-                cache,
-                &study.uid,
-                &mut fetch,
-            );
-            if outcome.is_ok() {
-                association.release();
-            }
-            outcome
-        });
+        })?;
+        fetch_series_of(
+            link,
+            &mut association,
+            source,
+            cache,
+            &study.uid,
+            &mut fetch,
+        )?;
+        association.release();
+        Ok(())
+    });
     if let Err(failure) = result {
+        // Unreachable even after the retries: the next studies would only wait as long.
+        fetch.source_down = matches!(
+            failure,
+            DimseError::Association { .. } | DimseError::Transport { .. }
+        );
         fetch.failure = Some(failure);
     }
     fetch
