@@ -13,8 +13,10 @@
 //! - `suv`: PET SUV/SUL factors, SUL peak and the liver reference sphere.
 
 pub mod dataset;
+pub mod gsps;
 pub mod planar;
 pub mod plane;
+pub mod rtstruct;
 pub mod seg;
 
 /// Why an object could not be measured. Every message names the file, and the field when
