@@ -9,15 +9,20 @@
 //! - `rtstruct`: closed planar contours → per-ROI diameters and volume;
 //! - `gsps`: presentation-state line graphics → lengths;
 //! - `slices`: decoding CT/PET slices into rescaled values with their planes;
+//! - `region`: a lesion (SEG, RTSTRUCT, SR planar ROI) as pixels of decoded slices;
 //! - `hu`: mean CT number inside a lesion;
 //! - `suv`: PET SUV/SUL factors, SUL peak and the liver reference sphere.
 
 pub mod dataset;
 pub mod gsps;
+pub mod hu;
 pub mod planar;
 pub mod plane;
+pub mod region;
 pub mod rtstruct;
 pub mod seg;
+pub mod slices;
+pub mod suv;
 
 /// Why an object could not be measured. Every message names the file, and the field when
 /// one is at fault.
