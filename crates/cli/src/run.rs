@@ -125,6 +125,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         dicomweb: dicomweb_options(&settings.inputs)?,
         dimse: dimse_options(&settings.inputs),
         roles,
+        pixels: Default::default(),
     };
     let extracted = extract(&roots, &mut index, &options);
     progress.finish();

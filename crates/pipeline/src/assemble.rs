@@ -637,10 +637,12 @@ fn observe_group(
             }
         }
     }
+    // A group that only references a segment is sized from the SEG after assembly.
     if long_axis.is_none()
         && short.is_none()
         && role_hint != Some(Role::NonTarget)
         && volume.is_none()
+        && group.segment.is_none()
     {
         problems.push(report_problem(
             "group_without_size",
@@ -687,6 +689,18 @@ fn observe_group(
     let derived =
         from_geometry.map(|shape| format!("{shape} drawn on the image × its pixel spacing"));
     put("long_axis_from", derived.as_deref());
+    if let Some(segment) = &group.segment {
+        put(
+            crate::pixel_measures::SEGMENT_UID_KEY,
+            Some(&segment.sop_instance_uid),
+        );
+        if let Some(number) = segment.segment_number {
+            source.insert(
+                crate::pixel_measures::SEGMENT_NUMBER_KEY.to_string(),
+                Value::from(number),
+            );
+        }
+    }
     Some(Observation {
         subject: String::new(),
         reader: None,

@@ -7,6 +7,7 @@ pub mod dicomweb;
 pub mod dimse;
 pub mod extract;
 pub mod index;
+pub mod pixel_measures;
 pub mod scan;
 pub mod settings;
 mod study_sync;
