@@ -35,6 +35,14 @@ pub struct PixelOptions {
     pub sequential: bool,
 }
 
+/// The LBM formula the criteria config names (`percist.lbm_formula`).
+pub fn lbm_formula_of(config: &oncoread_criteria::Config) -> LbmFormula {
+    match config.percist.lbm_formula {
+        oncoread_criteria::LbmFormula::James => LbmFormula::James,
+        oncoread_criteria::LbmFormula::Janmahasatian => LbmFormula::Janmahasatian,
+    }
+}
+
 /// Where a lesion of the timeline points into a SEG.
 struct SegmentRef {
     at: (usize, usize, usize),
@@ -346,4 +354,24 @@ fn decode_pet_series(
         volume.sul_factors.push(sul);
     }
     Ok(volume)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lbm_formula_is_a_criteria_config_key() {
+        let mut config = oncoread_criteria::Config::default();
+        // PERCIST 1.0 names James; the default follows it.
+        assert_eq!(lbm_formula_of(&config), LbmFormula::James);
+        config
+            .set_text("percist.lbm_formula", "janmahasatian")
+            .expect("a known formula");
+        assert_eq!(lbm_formula_of(&config), LbmFormula::Janmahasatian);
+        let error = config
+            .set_text("percist.lbm_formula", "boer")
+            .expect_err("not a formula");
+        assert!(error.to_string().contains("percist.lbm_formula"), "{error}");
+    }
 }
