@@ -97,3 +97,32 @@ fn a_seg_on_ct_gives_each_lesion_its_mean_hu() {
     assert!((hu(&b) - 327.5400).abs() < 0.001, "{}", hu(&b));
     assert_eq!(a["source"]["derived"], serde_json::json!(["mean_hu"]));
 }
+
+#[test]
+fn a_circle_roi_on_ct_gives_the_lesion_its_mean_hu() {
+    // highdicom's planar ROI report outlines a CIRCLE, centre (58, 52), edge (58, 41):
+    // radius 11 px on CT_small (MANIFEST.md §1, §3). Reference by pydicom + numpy: pixels
+    // whose centres (c + 0.5, r + 0.5) lie within the circle, HU = pixel × 1 − 1024:
+    // 384 pixels, mean 72.1745 HU.
+    let input = temp_dir("pixels-roi-input");
+    let real = repo().join("fixtures/real");
+    for file in [
+        "sr/highdicom_tid1500_planar_roi_circle.dcm",
+        "ct/pydicom_CT_small.dcm",
+    ] {
+        let name = Path::new(file).file_name().unwrap();
+        std::fs::copy(real.join(file), input.join(name)).unwrap();
+    }
+    let timeline = extract(&input, "pixels-roi");
+    let with_hu: Vec<&Value> = lesions(&timeline)
+        .into_iter()
+        .filter(|l| l["mean_hu"].is_number())
+        .collect();
+    assert_eq!(with_hu.len(), 1, "{timeline:#}");
+    let hu = with_hu[0]["mean_hu"].as_f64().unwrap();
+    assert!((hu - 72.1745).abs() < 0.001, "{hu}");
+    assert_eq!(
+        with_hu[0]["source"]["derived"],
+        serde_json::json!(["mean_hu"])
+    );
+}

@@ -16,16 +16,21 @@ use std::path::Path;
 use oncoread_criteria::timeline::{Lesion, Problem, Timeline};
 use oncoread_dicom::header::HeaderRecord;
 use oncoread_dicom::measure::hu::mean_hu;
-use oncoread_dicom::measure::region::from_segment;
+use oncoread_dicom::measure::region::{from_scoord, from_segment};
 use oncoread_dicom::measure::seg::{measure_seg, SegMeasurements, SegmentMeasurement};
 use oncoread_dicom::measure::slices::{decode_slice, ImageSlice};
 use oncoread_dicom::measure::suv::{uptake_factors, LbmFormula, PetVolume};
+use oncoread_dicom::sr::Scoord;
 use rayon::prelude::*;
 use serde_json::Value;
 
 /// Source keys written by assembly for a TID 1411 group.
 pub const SEGMENT_UID_KEY: &str = "segment_sop_instance_uid";
 pub const SEGMENT_NUMBER_KEY: &str = "segment_number";
+/// Source keys written by assembly for an image-plane ROI that outlines an area.
+pub const ROI_TYPE_KEY: &str = "roi_graphic_type";
+pub const ROI_DATA_KEY: &str = "roi_graphic_data";
+pub const ROI_IMAGE_KEY: &str = "roi_referenced_sop_instance_uid";
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PixelOptions {
@@ -76,7 +81,8 @@ pub fn measure_lesions(
     problems: &mut Vec<Problem>,
 ) {
     let refs = segment_refs(timeline);
-    if refs.is_empty() {
+    let rois = roi_refs(timeline);
+    if refs.is_empty() && rois.is_empty() {
         return;
     }
     let by_uid: HashMap<&str, &HeaderRecord> = records
@@ -167,6 +173,17 @@ pub fn measure_lesions(
         found.push((r, segment, seg));
     }
 
+    for (at, roi) in &rois {
+        let lesion = lesion_mut(timeline, *at);
+        let image = roi
+            .referenced_sop_instance_uid
+            .as_deref()
+            .and_then(|u| by_uid.get(u));
+        if lesion.mean_hu.is_none() && image.and_then(|r| r.modality.as_deref()) == Some("CT") {
+            ct_needed.extend(roi.referenced_sop_instance_uid.clone());
+        }
+    }
+
     // 3. Decode what is needed.
     let ct_uids: Vec<String> = ct_needed.into_iter().collect();
     let ct: HashMap<String, ImageSlice> = map_maybe_parallel(&ct_uids, options.sequential, |uid| {
@@ -217,7 +234,7 @@ pub fn measure_lesions(
                 match result {
                     Ok(m) => {
                         lesion.mean_hu = Some(m.mean_hu);
-                        mark_derived(lesion, "mean_hu", seg, segment.number);
+                        mark_derived(lesion, "mean_hu", segment_name(seg, segment.number));
                     }
                     Err(reason) => problems.push(problem(
                         "mean_hu_not_measured",
@@ -239,7 +256,7 @@ pub fn measure_lesions(
                 match peak {
                     Ok(peak) => {
                         lesion.sul_peak = Some(peak.sul_peak);
-                        mark_derived(lesion, "sul_peak", seg, segment.number);
+                        mark_derived(lesion, "sul_peak", segment_name(seg, segment.number));
                     }
                     Err(reason) => problems.push(problem(
                         "sul_peak_not_measured",
@@ -251,6 +268,72 @@ pub fn measure_lesions(
             _ => {}
         }
     }
+
+    // 5. Mean HU inside the reader's planar ROI, where no segment gave one.
+    for (at, roi) in rois {
+        let lesion = lesion_mut(timeline, at);
+        let Some(uid) = roi.referenced_sop_instance_uid.as_deref() else {
+            continue;
+        };
+        let Some(slice) = ct.get(uid) else { continue };
+        if lesion.mean_hu.is_some() {
+            continue;
+        }
+        let images = [slice.clone()];
+        match from_scoord(&roi, &images).and_then(|region| mean_hu(&images, &region)) {
+            Ok(m) => {
+                lesion.mean_hu = Some(m.mean_hu);
+                let from = format!(
+                    "{} ROI of the report on image {uid} ({})",
+                    roi.graphic_type, slice.path
+                );
+                mark_derived(lesion, "mean_hu", from);
+            }
+            Err(reason) => problems.push(problem(
+                "mean_hu_not_measured",
+                format!("lesion {}: {reason}", lesion.lesion_id),
+                Some(&slice.path),
+            )),
+        }
+    }
+}
+
+/// Lesions whose report outlines an area on an image, with that outline.
+fn roi_refs(timeline: &Timeline) -> Vec<((usize, usize, usize), Scoord)> {
+    let mut refs = Vec::new();
+    for (s, subject) in timeline.subjects.iter().enumerate() {
+        for (t, timepoint) in subject.timepoints.iter().enumerate() {
+            for (l, lesion) in timepoint.lesions.iter().enumerate() {
+                let Some(source) = &lesion.source else {
+                    continue;
+                };
+                let (Some(kind), Some(Value::Array(data))) = (
+                    source.get(ROI_TYPE_KEY).and_then(Value::as_str),
+                    source.get(ROI_DATA_KEY),
+                ) else {
+                    continue;
+                };
+                let data: Option<Vec<f32>> =
+                    data.iter().map(|v| v.as_f64().map(|v| v as f32)).collect();
+                let Some(data) = data else { continue };
+                refs.push((
+                    (s, t, l),
+                    Scoord {
+                        graphic_type: kind.to_string(),
+                        data,
+                        three_d: false,
+                        referenced_sop_instance_uid: source
+                            .get(ROI_IMAGE_KEY)
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                        referenced_frame: None,
+                        frame_of_reference_uid: None,
+                    },
+                ));
+            }
+        }
+    }
+    refs
 }
 
 fn segment_refs(timeline: &Timeline) -> Vec<SegmentRef> {
@@ -286,22 +369,30 @@ fn lesion_mut(timeline: &mut Timeline, (s, t, l): (usize, usize, usize)) -> &mut
 fn fill_sizes(lesion: &mut Lesion, segment: &SegmentMeasurement, seg: &SegMeasurements) {
     if lesion.long_axis_mm.is_none() {
         lesion.long_axis_mm = Some(segment.longest_mm);
-        mark_derived(lesion, "long_axis_mm", seg, segment.number);
+        mark_derived(lesion, "long_axis_mm", segment_name(seg, segment.number));
     }
     if lesion.short_axis_mm.is_none() {
         lesion.short_axis_mm = Some(segment.perpendicular_mm);
-        mark_derived(lesion, "short_axis_mm", seg, segment.number);
+        mark_derived(lesion, "short_axis_mm", segment_name(seg, segment.number));
     }
     if lesion.volume_mm3.is_none() {
         if let Some(volume) = segment.volume_mm3 {
             lesion.volume_mm3 = Some(volume);
-            mark_derived(lesion, "volume_mm3", seg, segment.number);
+            mark_derived(lesion, "volume_mm3", segment_name(seg, segment.number));
         }
     }
 }
 
+fn segment_name(seg: &SegMeasurements, number: u16) -> String {
+    format!(
+        "segment {number} of SEG {} ({})",
+        seg.sop_instance_uid.as_deref().unwrap_or(""),
+        seg.path
+    )
+}
+
 /// Lists `field` in `source.derived` and names the segment in `source.derived_from`.
-fn mark_derived(lesion: &mut Lesion, field: &str, seg: &SegMeasurements, number: u16) {
+fn mark_derived(lesion: &mut Lesion, field: &str, from: String) {
     let source = lesion.source.get_or_insert_with(Default::default);
     let derived = source
         .entry("derived".to_string())
@@ -309,14 +400,7 @@ fn mark_derived(lesion: &mut Lesion, field: &str, seg: &SegMeasurements, number:
     if let Value::Array(fields) = derived {
         fields.push(Value::String(field.to_string()));
     }
-    source.insert(
-        "derived_from".to_string(),
-        Value::String(format!(
-            "segment {number} of SEG {} ({})",
-            seg.sop_instance_uid.as_deref().unwrap_or(""),
-            seg.path
-        )),
-    );
+    source.insert("derived_from".to_string(), Value::String(from));
 }
 
 /// Every slice of a PET series, decoded, with its SUL factor.
