@@ -89,6 +89,7 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
         dicomweb: dicomweb_options(&inputs)?,
         dimse: dimse_options(&inputs),
         roles,
+        pixels: Default::default(),
     };
     let (timeline, summary) = extract(&args.paths, &mut index, &options).context("extract")?;
     write_atomically(&args.output, |out| {

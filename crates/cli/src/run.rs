@@ -15,6 +15,7 @@ use oncoread_pipeline::assemble::LesionRoles;
 use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
 use oncoread_pipeline::pacs_sink::{send_outputs, Destination, SinkSummary};
+use oncoread_pipeline::pixel_measures::{lbm_formula_of, PixelOptions};
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
 use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input, PipelineSettings};
 use oncoread_report::{write_reports, Format, ReportOptions};
@@ -127,6 +128,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
         dicomweb: dicomweb_options(&settings.inputs)?,
         dimse: dimse_options(&settings.inputs),
         roles,
+        pixels: PixelOptions {
+            lbm_formula: lbm_formula_of(&settings.criteria.config),
+            sequential: false,
+        },
     };
     let extracted = extract(&roots, &mut index, &options);
     progress.finish();

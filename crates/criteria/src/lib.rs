@@ -42,6 +42,7 @@ mod rows;
 pub use assessment::{Assessment, Criterion, Response, ASSESSMENT_SCHEMA};
 pub use config::Config;
 pub use error::{ConfigError, InputError};
+pub use percist::LbmFormula;
 pub use timeline::{parse_timeline_json, Timeline, TIMELINE_SCHEMA};
 
 use assessment::{Generator, SubjectAssessment};

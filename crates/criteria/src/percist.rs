@@ -28,6 +28,15 @@ pub enum PmdReference {
     Nadir,
 }
 
+/// Lean body mass formula for SUL (used where SUL is computed from PET pixels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbmFormula {
+    /// James 1976, as in PERCIST 1.0.
+    James,
+    /// Janmahasatian 2005, often preferred because James fails in obesity.
+    Janmahasatian,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PercistConfig {
     pub measurable_liver_factor: Fraction,
@@ -38,6 +47,7 @@ pub struct PercistConfig {
     pub pmd_abs_sul: Fraction,
     pub pmd_strict: bool,
     pub pmd_reference: PmdReference,
+    pub lbm_formula: LbmFormula,
 }
 
 impl Default for PercistConfig {
@@ -51,6 +61,7 @@ impl Default for PercistConfig {
             pmd_abs_sul: Fraction { num: 8, den: 10 },
             pmd_strict: true,
             pmd_reference: PmdReference::Baseline,
+            lbm_formula: LbmFormula::James,
         }
     }
 }
@@ -64,6 +75,12 @@ pub const KEYS: &[&str] = &[
     "percist.pmd_abs_sul",
     "percist.pmd_strict",
     "percist.pmd_reference",
+    "percist.lbm_formula",
+];
+
+const LBM_FORMULAS: &[(&str, LbmFormula)] = &[
+    ("james", LbmFormula::James),
+    ("janmahasatian", LbmFormula::Janmahasatian),
 ];
 
 const REFERENCES: &[(&str, PmdReference)] = &[
@@ -86,6 +103,7 @@ impl PercistConfig {
             "percist.pmd_abs_sul" => self.pmd_abs_sul = fraction(key, value)?,
             "percist.pmd_strict" => self.pmd_strict = boolean(key, value)?,
             "percist.pmd_reference" => self.pmd_reference = choice(key, value, REFERENCES)?,
+            "percist.lbm_formula" => self.lbm_formula = choice(key, value, LBM_FORMULAS)?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -109,6 +127,10 @@ impl PercistConfig {
             (
                 "percist.pmd_reference",
                 name_of(REFERENCES, self.pmd_reference),
+            ),
+            (
+                "percist.lbm_formula",
+                name_of(LBM_FORMULAS, self.lbm_formula),
             ),
         ]);
     }

@@ -7,6 +7,8 @@
 //! - [`geometry`]: SCOORD / SCOORD3D lengths in millimetres.
 //! - [`dicom_json`]: the same header records from DICOM JSON (DICOMweb metadata).
 //! - [`dataset_record`]: the same header records from a parsed data set (DIMSE C-FIND).
+//! - [`measure`]: lesion sizes, density and uptake from SEG, RTSTRUCT, GSPS, CT and PET
+//!   pixels.
 //! - [`write`]: a lean Explicit VR Little Endian Part 10 writer (synthetic trials).
 //! - [`sr_write`]: SR documents from a content tree, on top of [`write`].
 
@@ -14,6 +16,7 @@ pub mod dataset_record;
 pub mod dicom_json;
 pub mod geometry;
 pub mod header;
+pub mod measure;
 pub mod sr;
 pub mod sr_write;
 pub mod write;

@@ -476,6 +476,16 @@ fn is_measuring_shape(scoord: &Scoord) -> bool {
     }
 }
 
+/// Whether an image-plane ROI outlines an area (its pixels give the lesion's mean HU).
+fn encloses_area(scoord: &Scoord) -> bool {
+    !scoord.three_d
+        && match scoord.graphic_type.as_str() {
+            "CIRCLE" | "ELLIPSE" => true,
+            "POLYGON" | "POLYLINE" => scoord.data.len() >= 6,
+            _ => false,
+        }
+}
+
 /// The lesion centre in patient coordinates: midpoint of its line mapped through the
 /// image plane (position + col·row-direction… per PS3.3 C.7.6.2.1.1).
 fn line_centre(scoord: &Scoord, images: &Images) -> Option<(String, [f64; 3])> {
@@ -639,10 +649,12 @@ fn observe_group(
             }
         }
     }
+    // A group that only references a segment is sized from the SEG after assembly.
     if long_axis.is_none()
         && short.is_none()
         && role_hint != Some(Role::NonTarget)
         && volume.is_none()
+        && group.segment.is_none()
     {
         problems.push(report_problem(
             "group_without_size",
@@ -710,6 +722,40 @@ fn observe_group(
     let derived =
         from_geometry.map(|shape| format!("{shape} drawn on the image × its pixel spacing"));
     put("long_axis_from", derived.as_deref());
+    if let Some(segment) = &group.segment {
+        put(
+            crate::pixel_measures::SEGMENT_UID_KEY,
+            Some(&segment.sop_instance_uid),
+        );
+        if let Some(number) = segment.segment_number {
+            source.insert(
+                crate::pixel_measures::SEGMENT_NUMBER_KEY.to_string(),
+                Value::from(number),
+            );
+        }
+    }
+    if let Some(roi) = group.roi.as_ref().filter(|r| encloses_area(r)) {
+        let text = |v: &str| Value::String(v.to_string());
+        let keys = [
+            (
+                crate::pixel_measures::ROI_TYPE_KEY,
+                Some(text(&roi.graphic_type)),
+            ),
+            (
+                crate::pixel_measures::ROI_IMAGE_KEY,
+                roi.referenced_sop_instance_uid.as_deref().map(text),
+            ),
+            (
+                crate::pixel_measures::ROI_DATA_KEY,
+                Some(Value::from(roi.data.clone())),
+            ),
+        ];
+        for (key, value) in keys {
+            if let Some(value) = value {
+                source.insert(key.to_string(), value);
+            }
+        }
+    }
     Some(Observation {
         subject: String::new(),
         reader: None,

@@ -21,6 +21,7 @@ use crate::assemble::{assemble, LesionRoles};
 use crate::dicomweb::{cached_report, sync, DicomWebError, SyncOptions, SyncSummary, SCHEME};
 use crate::dimse::{self, DimseError};
 use crate::index::{Index, IndexError};
+use crate::pixel_measures::{measure_lesions, PixelOptions};
 use crate::scan::{is_under, problems_under, scan, ScanError, ScanOptions, ScanSummary};
 use crate::walk::normalise_root;
 
@@ -35,6 +36,8 @@ pub struct ExtractOptions {
     pub dimse: BTreeMap<String, dimse::SyncOptions>,
     /// Roles assigned by hand (`lesions.csv`), used when the reports carry none.
     pub roles: LesionRoles,
+    /// Pixel-derived values (SEG sizes, mean HU, SUL peak).
+    pub pixels: PixelOptions,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -194,6 +197,11 @@ pub fn extract(
     }
 
     let mut timeline = assemble(&images, &reports, &options.roles, &mut problems);
+    let pixels = PixelOptions {
+        sequential: options.scan.threads == Some(1),
+        ..options.pixels
+    };
+    measure_lesions(&mut timeline, &images, &pixels, &mut problems);
     let summary = ExtractSummary {
         scan: scanned,
         dicomweb,

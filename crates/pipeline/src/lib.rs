@@ -8,6 +8,7 @@ pub mod dimse;
 pub mod extract;
 pub mod index;
 pub mod pacs_sink;
+pub mod pixel_measures;
 pub mod reader_settings;
 pub mod scan;
 pub mod settings;
