@@ -7,11 +7,13 @@
 //! - [`geometry`]: SCOORD / SCOORD3D lengths in millimetres.
 //! - [`dicom_json`]: the same header records from DICOM JSON (DICOMweb metadata).
 //! - [`dataset_record`]: the same header records from a parsed data set (DIMSE C-FIND).
+//! - [`slice_pixels`]: one frame decoded to modality values (key images, pixel statistics).
 //! - [`write`]: a lean Explicit VR Little Endian Part 10 writer (synthetic trials).
 
 pub mod dataset_record;
 pub mod dicom_json;
 pub mod geometry;
 pub mod header;
+pub mod slice_pixels;
 pub mod sr;
 pub mod write;

@@ -196,7 +196,7 @@ impl Input {
 }
 
 /// The output formats the run writes besides `timeline.json` and `run.json`.
-pub const KNOWN_FORMATS: &[&str] = &["json", "csv", "html", "sdtm"];
+pub const KNOWN_FORMATS: &[&str] = &["json", "csv", "html", "sdtm", "key-images"];
 
 /// The flow as `pipeline.toml` configures it.
 #[derive(Debug, Clone)]
@@ -212,6 +212,9 @@ pub struct PipelineSettings {
     pub out: PathBuf,
     pub formats: Vec<String>,
     pub reproducible: bool,
+    /// `output.key_image_ct_window = [width, level]`: the CT window of key images (HU);
+    /// `None`: the report's default (soft tissue, 400/40).
+    pub key_image_ct_window: Option<[f64; 2]>,
     pub criteria: CriteriaSettings,
 }
 
@@ -344,6 +347,15 @@ impl PipelineSettings {
                 ))
             }
         };
+        let key_image_ct_window = match output.remove("key_image_ct_window") {
+            None => None,
+            Some(value) => Some(ct_window(&value).ok_or_else(|| {
+                key_error(
+                    "output.key_image_ct_window",
+                    "expected [width, level] in HU, width at least 1, e.g. [400, 40]".into(),
+                )
+            })?),
+        };
         reject_unknown(&output, "output", file)?;
 
         let criteria = match table.remove("criteria") {
@@ -367,6 +379,7 @@ impl PipelineSettings {
             out,
             formats,
             reproducible,
+            key_image_ct_window,
             criteria,
         })
     }
@@ -643,6 +656,19 @@ fn describe(value: &toml::Value) -> String {
     }
 }
 
+/// `[width, level]`, integers or floats, width ≥ 1 (the VOI LINEAR function needs it).
+fn ct_window(value: &toml::Value) -> Option<[f64; 2]> {
+    let number = |v: &toml::Value| match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) if f.is_finite() => Some(*f),
+        _ => None,
+    };
+    match value.as_array()?.as_slice() {
+        [width, level] => Some([number(width)?, number(level)?]).filter(|[w, _]| *w >= 1.0),
+        _ => None,
+    }
+}
+
 fn string_list(value: &toml::Value) -> Option<Vec<String>> {
     match value {
         toml::Value::Array(items) => items
@@ -759,8 +785,28 @@ mod tests {
         assert_eq!(s.out, PathBuf::from("out"));
         assert_eq!(s.index, PathBuf::from(".oncoread/index.sqlite"));
         assert_eq!(s.threads, None);
-        assert_eq!(s.formats, vec!["json", "csv", "html", "sdtm"]);
+        assert_eq!(s.formats, vec!["json", "csv", "html", "sdtm", "key-images"]);
         assert!(!s.reproducible);
+        assert_eq!(s.key_image_ct_window, None);
+    }
+
+    #[test]
+    fn key_image_ct_window_is_width_then_level() {
+        let text = "[output]\nkey_image_ct_window = [1500, -600.5]";
+        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new("")).unwrap();
+        assert_eq!(s.key_image_ct_window, Some([1500.0, -600.5]));
+        for bad in ["[400]", "[0, 40]", "[\"400\", 40]", "400"] {
+            let text = format!("[output]\nkey_image_ct_window = {bad}");
+            let error = PipelineSettings::parse(&text, "pipeline.toml", Path::new(""))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with(
+                    "pipeline.toml: output.key_image_ct_window: expected [width, level]"
+                ),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]
