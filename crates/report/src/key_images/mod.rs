@@ -62,6 +62,10 @@ pub struct KeyImageLinks {
 
 impl KeyImageLinks {
     pub fn get(&self, subject: &Subject, timepoint: usize, lesion_id: &str) -> Option<&str> {
+        // The page asks for every lesion cell: no key building when there are no images.
+        if self.by_cell.is_empty() {
+            return None;
+        }
         self.by_cell
             .get(&(
                 subject.subject_id.clone(),
