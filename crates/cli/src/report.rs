@@ -6,7 +6,8 @@ use oncoread_criteria::assessment::{Assessment, ASSESSMENT_SCHEMA};
 use oncoread_criteria::concordance::{Concordance, CONCORDANCE_SCHEMA};
 use oncoread_criteria::csv_input::parse_timeline_csv;
 use oncoread_criteria::{parse_timeline_json, Timeline};
-use oncoread_report::{write_reports, Format, ReportOptions};
+use oncoread_report::key_images::{KeyImageOptions, Window};
+use oncoread_report::{write_all, Format, ReportOptions};
 use std::path::Path;
 
 #[derive(Args)]
@@ -22,7 +23,9 @@ pub struct ReportArgs {
     out: String,
     /// Formats to write, comma-separated: csv, html, json, and sdtm (CDISC SDTM TU/TR/RS as
     /// Dataset-JSON v1.1 and CSV; needs --timeline; written only when named), dicom-sr (one
-    /// DICOM SR per subject, reader and timepoint under dicom-sr/; needs --timeline).
+    /// DICOM SR per subject, reader and timepoint under dicom-sr/; needs --timeline; only
+    /// when named), key-images (PNG of each target lesion's measured slice; needs
+    /// --timeline; only when named).
     #[arg(long, default_value = "csv,html,json")]
     format: String,
     /// The reader review of a double-read trial (concordance.json, as `oncoread assess
@@ -30,6 +33,9 @@ pub struct ReportArgs {
     /// reader-agreement section.
     #[arg(long, value_name = "FILE")]
     concordance: Option<String>,
+    /// The CT window of key images, WIDTH,LEVEL in HU (default 400,40: soft tissue).
+    #[arg(long, value_name = "WIDTH,LEVEL")]
+    ct_window: Option<String>,
 }
 
 pub fn run(args: ReportArgs) -> Result<u8> {
@@ -44,6 +50,16 @@ pub fn run(args: ReportArgs) -> Result<u8> {
             "--format sdtm needs --timeline (TU and TR list the timeline's lesions)"
         ));
     }
+    if formats.contains(&Format::KeyImages) && args.timeline.is_none() {
+        return Err(anyhow!(
+            "--format key-images needs --timeline (the lesions' lines and images come from it)"
+        ));
+    }
+    let mut key_images = KeyImageOptions::default();
+    if let Some(window) = args.ct_window.as_deref() {
+        key_images.ct_window = parse_ct_window(window)
+            .ok_or_else(|| anyhow!("--ct-window: expected WIDTH,LEVEL in HU with WIDTH at least 1 (e.g. 400,40), found {window:?}"))?;
+    }
     let assessment = read_assessment(&args.assessment)?;
     let timeline = args.timeline.as_deref().map(read_timeline).transpose()?;
     let readers = args
@@ -51,21 +67,31 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         .as_deref()
         .map(read_concordance)
         .transpose()?;
-    let written = write_reports(
+    let options = ReportOptions {
+        key_images,
+        readers,
+        ..ReportOptions::default()
+    };
+    let written = write_all(
         &assessment,
         timeline.as_ref(),
         Path::new(&args.out),
         &formats,
-        &ReportOptions {
-            readers,
-            ..ReportOptions::default()
-        },
+        &options,
     )
     .context("writing the reports")?;
-    let names: Vec<String> = written
+    let out = Path::new(&args.out);
+    let key_image_count = written
+        .files
         .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .count();
+    let names: Vec<String> = written
+        .files
+        .iter()
+        .filter(|p| p.extension().is_none_or(|e| e != "png"))
+        .map(|p| p.strip_prefix(out).unwrap_or(p).display().to_string())
+        .chain((key_image_count > 0).then(|| format!("{key_image_count} key image(s)")))
         .collect();
     eprintln!(
         "oncoread report: {} subject read(s) → {} ({})",
@@ -73,7 +99,18 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         args.out,
         names.join(", ")
     );
+    for problem in &written.problems {
+        eprintln!("problem: {}", problem.message);
+    }
     Ok(0)
+}
+
+/// `WIDTH,LEVEL` (HU), width at least 1.
+fn parse_ct_window(text: &str) -> Option<Window> {
+    let (width, level) = text.split_once(',')?;
+    let width: f64 = width.trim().parse().ok()?;
+    let center: f64 = level.trim().parse().ok()?;
+    (width >= 1.0 && width.is_finite() && center.is_finite()).then_some(Window { width, center })
 }
 
 fn read_assessment(path: &str) -> Result<Assessment> {

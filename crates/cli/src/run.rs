@@ -18,7 +18,8 @@ use oncoread_pipeline::pacs_sink::{send_outputs, Destination, SinkSummary};
 use oncoread_pipeline::pixel_measures::{lbm_formula_of, PixelOptions};
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
 use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input, PipelineSettings};
-use oncoread_report::{write_reports, Format, ReportOptions};
+use oncoread_report::key_images::{KeyImageOptions, Window};
+use oncoread_report::{write_all, Format, ReportOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -176,7 +177,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let progress = Progress::spinner("report");
     let written = write_outputs(&settings, &timeline, &mut assessment, readers);
     progress.finish();
-    let outputs = written?;
+    let (outputs, report_problems) = written?;
     stages.push(Stage {
         name: "report",
         elapsed: started.elapsed(),
@@ -195,7 +196,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         sent
     });
 
-    let problems = count_problems(&timeline, &assessment);
+    let problems = count_problems(&timeline, &assessment) + report_problems;
     let mut record = run_record(
         &settings,
         &criteria,
@@ -301,13 +302,14 @@ fn load_settings(args: &RunArgs) -> Result<PipelineSettings> {
     Ok(settings)
 }
 
-/// Writes `timeline.json` and the configured report formats; returns the files written.
+/// Writes `timeline.json` and the configured report formats; returns the files written and
+/// the number of problems met while writing them (key images that could not be made).
 fn write_outputs(
     settings: &PipelineSettings,
     timeline: &Timeline,
     assessment: &mut Assessment,
     readers: Option<Concordance>,
-) -> Result<Vec<PathBuf>> {
+) -> Result<(Vec<PathBuf>, usize)> {
     std::fs::create_dir_all(&settings.out)
         .with_context(|| format!("{}: cannot create the folder", settings.out.display()))?;
     let timeline_path = settings.out.join("timeline.json");
@@ -327,19 +329,24 @@ fn write_outputs(
         generated_at: (!settings.reproducible).then(utc_now),
         problems: Vec::new(), // the timeline's problems are listed from the timeline itself
         readers,
+        key_images: KeyImageOptions {
+            ct_window: settings
+                .key_image_ct_window
+                .map(|[width, center]| Window { width, center })
+                .unwrap_or(Window::CT_SOFT_TISSUE),
+        },
     };
+    let reports = write_all(
+        assessment,
+        Some(timeline),
+        &settings.out,
+        &formats,
+        &options,
+    )
+    .context("writing the reports")?;
     let mut written = vec![timeline_path];
-    written.extend(
-        write_reports(
-            assessment,
-            Some(timeline),
-            &settings.out,
-            &formats,
-            &options,
-        )
-        .context("writing the reports")?,
-    );
-    Ok(written)
+    written.extend(reports.files);
+    Ok((written, reports.problems.len()))
 }
 
 /// Problems of the extraction (files, reports, assembly) and of the assessment.

@@ -9,6 +9,7 @@
 //! - [`dataset_record`]: the same header records from a parsed data set (DIMSE C-FIND).
 //! - [`measure`]: lesion sizes, density and uptake from SEG, RTSTRUCT, GSPS, CT and PET
 //!   pixels.
+//! - [`slice_pixels`]: one frame decoded to modality values (key images, pixel statistics).
 //! - [`write`]: a lean Explicit VR Little Endian Part 10 writer (synthetic trials).
 //! - [`sr_write`]: SR documents from a content tree, on top of [`write`].
 
@@ -17,6 +18,7 @@ pub mod dicom_json;
 pub mod geometry;
 pub mod header;
 pub mod measure;
+pub mod slice_pixels;
 pub mod sr;
 pub mod sr_write;
 pub mod write;

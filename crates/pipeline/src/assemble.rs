@@ -523,6 +523,36 @@ fn line_centre(scoord: &Scoord, images: &Images) -> Option<(String, [f64; 3])> {
     Some((image.frame_of_reference_uid.clone()?, centre))
 }
 
+/// A 2-D line (SCOORD POLYLINE) as key images need it: its points in image pixels, the
+/// image and frame it was drawn on, and that image's file from the index (absent when the
+/// image is not among the files read).
+fn measurement_line(axis: &str, scoord: &Scoord, images: &Images) -> Option<Value> {
+    if scoord.three_d || scoord.graphic_type != "POLYLINE" || scoord.data.len() < 4 {
+        return None;
+    }
+    let mut line = serde_json::Map::new();
+    line.insert("axis".into(), Value::from(axis));
+    line.insert("graphic_type".into(), Value::from("POLYLINE"));
+    line.insert(
+        "graphic_data".into(),
+        scoord
+            .data
+            .iter()
+            .map(|&v| Value::from(f64::from(v)))
+            .collect(),
+    );
+    if let Some(uid) = scoord.referenced_sop_instance_uid.as_deref() {
+        line.insert("referenced_sop_instance_uid".into(), Value::from(uid));
+        if let Some(image) = images.get(uid) {
+            line.insert("image_path".into(), Value::from(image.path.as_str()));
+        }
+    }
+    if let Some(frame) = scoord.referenced_frame {
+        line.insert("referenced_frame_number".into(), Value::from(frame));
+    }
+    Some(Value::Object(line))
+}
+
 /// Labels a viewer writes instead of a lesion name (OHIF/dcmjs tool tags).
 fn is_tool_tag(label: &str) -> bool {
     let l = label.to_ascii_lowercase();
@@ -755,6 +785,17 @@ fn observe_group(
                 source.insert(key.to_string(), value);
             }
         }
+    }
+    let long_line = long.and_then(|m| m.scoord.as_ref()).or(group.roi.as_ref());
+    let lines: Vec<Value> = [
+        ("long", long_line),
+        ("short", short.and_then(|m| m.scoord.as_ref())),
+    ]
+    .into_iter()
+    .filter_map(|(axis, scoord)| measurement_line(axis, scoord?, images))
+    .collect();
+    if !lines.is_empty() {
+        source.insert("measurement_lines".into(), Value::Array(lines));
     }
     Some(Observation {
         subject: String::new(),

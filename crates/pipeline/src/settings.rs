@@ -204,7 +204,7 @@ impl Input {
 }
 
 /// The output formats the run writes besides `timeline.json` and `run.json`.
-pub const KNOWN_FORMATS: &[&str] = &["json", "csv", "html", "sdtm", "dicom-sr"];
+pub const KNOWN_FORMATS: &[&str] = &["json", "csv", "html", "sdtm", "dicom-sr", "key-images"];
 
 /// The flow as `pipeline.toml` configures it.
 #[derive(Debug, Clone)]
@@ -220,6 +220,9 @@ pub struct PipelineSettings {
     pub out: PathBuf,
     pub formats: Vec<String>,
     pub reproducible: bool,
+    /// `output.key_image_ct_window = [width, level]`: the CT window of key images (HU);
+    /// `None`: the report's default (soft tissue, 400/40).
+    pub key_image_ct_window: Option<[f64; 2]>,
     /// `[output.pacs]`: where the DICOM outputs are sent back, if anywhere.
     pub pacs: Option<PacsSink>,
     pub criteria: CriteriaSettings,
@@ -358,6 +361,15 @@ impl PipelineSettings {
                 ))
             }
         };
+        let key_image_ct_window = match output.remove("key_image_ct_window") {
+            None => None,
+            Some(value) => Some(ct_window(&value).ok_or_else(|| {
+                key_error(
+                    "output.key_image_ct_window",
+                    "expected [width, level] in HU, width at least 1, e.g. [400, 40]".into(),
+                )
+            })?),
+        };
         let pacs = match output.remove("pacs") {
             None => None,
             Some(toml::Value::Table(mut table)) => {
@@ -405,6 +417,7 @@ impl PipelineSettings {
             out,
             formats,
             reproducible,
+            key_image_ct_window,
             pacs,
             criteria,
             readers,
@@ -779,6 +792,19 @@ fn describe(value: &toml::Value) -> String {
     }
 }
 
+/// `[width, level]`, integers or floats, width ≥ 1 (the VOI LINEAR function needs it).
+fn ct_window(value: &toml::Value) -> Option<[f64; 2]> {
+    let number = |v: &toml::Value| match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) if f.is_finite() => Some(*f),
+        _ => None,
+    };
+    match value.as_array()?.as_slice() {
+        [width, level] => Some([number(width)?, number(level)?]).filter(|[w, _]| *w >= 1.0),
+        _ => None,
+    }
+}
+
 pub(crate) fn string_list(value: &toml::Value) -> Option<Vec<String>> {
     match value {
         toml::Value::Array(items) => items
@@ -969,8 +995,31 @@ mod tests {
         assert_eq!(s.out, PathBuf::from("out"));
         assert_eq!(s.index, PathBuf::from(".oncoread/index.sqlite"));
         assert_eq!(s.threads, None);
-        assert_eq!(s.formats, vec!["json", "csv", "html", "sdtm", "dicom-sr"]);
+        assert_eq!(
+            s.formats,
+            vec!["json", "csv", "html", "sdtm", "dicom-sr", "key-images"]
+        );
         assert!(!s.reproducible);
+        assert_eq!(s.key_image_ct_window, None);
+    }
+
+    #[test]
+    fn key_image_ct_window_is_width_then_level() {
+        let text = "[output]\nkey_image_ct_window = [1500, -600.5]";
+        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new("")).unwrap();
+        assert_eq!(s.key_image_ct_window, Some([1500.0, -600.5]));
+        for bad in ["[400]", "[0, 40]", "[\"400\", 40]", "400"] {
+            let text = format!("[output]\nkey_image_ct_window = {bad}");
+            let error = PipelineSettings::parse(&text, "pipeline.toml", Path::new(""))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with(
+                    "pipeline.toml: output.key_image_ct_window: expected [width, level]"
+                ),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Reports of an assessment: the assessment itself as JSON, CSV tables (timepoints,
 //! subjects, lesions, problems) and one self-contained HTML page with SVG plots
 //! (waterfall, spider, swimmer), per-subject lesion tables and the why-trail; on request,
-//! the CDISC SDTM domains TU/TR/RS as Dataset-JSON v1.1 and CSV ([`Format::Sdtm`]) and the
-//! assessment of each timepoint as a DICOM SR ([`Format::DicomSr`]).
+//! the CDISC SDTM domains TU/TR/RS as Dataset-JSON v1.1 and CSV ([`Format::Sdtm`]), the
+//! assessment of each timepoint as a DICOM SR ([`Format::DicomSr`]) and key images of the
+//! target lesions ([`Format::KeyImages`]).
 //!
 //! Everything is rendered in memory and each file is written atomically (temporary sibling,
 //! then rename). The output holds no timestamp unless [`ReportOptions::generated_at`] is
@@ -13,6 +14,7 @@ mod csv;
 mod dicom_sr;
 mod escape;
 mod html;
+pub mod key_images;
 mod plots;
 mod reader_csv;
 mod response_class;
@@ -26,6 +28,8 @@ use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::concordance::Concordance;
 use oncoread_criteria::timeline::{Problem, Timeline};
 use std::path::{Path, PathBuf};
+
+use key_images::{KeyImageLinks, KeyImageOptions};
 
 pub use response_class::ResponseClass;
 
@@ -47,6 +51,11 @@ pub enum Format {
     /// a DICOM SR (TID 1500) in the study it assesses, and `dicom-sr/index.csv`. Needs the
     /// timeline (lesions, studies). Written only when asked for.
     DicomSr,
+    /// `key-images/<subject>/<reader>/<timepoint>-<lesion>.png`: each target lesion's
+    /// measured slice with its line and label, linked from `report.html`. Needs the
+    /// timeline (the lines and images come from its lesion sources). Written only when
+    /// asked for: it decodes pixels.
+    KeyImages,
 }
 
 impl Format {
@@ -54,7 +63,7 @@ impl Format {
     pub const ALL: [Format; 3] = [Format::Csv, Format::Html, Format::Json];
 
     /// Formats written only when named.
-    pub const ON_REQUEST: [Format; 2] = [Format::Sdtm, Format::DicomSr];
+    pub const ON_REQUEST: [Format; 3] = [Format::Sdtm, Format::DicomSr, Format::KeyImages];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -63,6 +72,7 @@ impl Format {
             Format::Json => "json",
             Format::Sdtm => "sdtm",
             Format::DicomSr => "dicom-sr",
+            Format::KeyImages => "key-images",
         }
     }
 
@@ -74,7 +84,9 @@ impl Format {
     }
 
     /// Parses a comma-separated list such as `csv,html` (duplicates collapse; the files are
-    /// written in the enum's order, csv, html, json, sdtm, whatever the list's order).
+    /// written in the enum's order, csv, html, json, sdtm, key images, whatever the list's
+    /// order; key images are rendered first when asked for, so the other files can list
+    /// their problems and the page can link them).
     pub fn parse_list(list: &str) -> Result<Vec<Format>, ReportError> {
         let mut formats = Vec::new();
         for name in list.split(',').map(str::trim) {
@@ -102,12 +114,24 @@ pub struct ReportOptions {
     /// The reader review of a double-read trial: adds `concordance.json` (json),
     /// `adjudication.csv` (csv) and the reader-agreement section of the page (html).
     pub readers: Option<Concordance>,
+    /// How key images are drawn (the CT window).
+    pub key_images: KeyImageOptions,
+}
+
+/// What [`write_all`] wrote.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Every file written, in order.
+    pub files: Vec<PathBuf>,
+    /// Problems found while writing (key images that could not be made); they are listed
+    /// in `problems.csv` and the page too when those formats are written.
+    pub problems: Vec<Problem>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error(
-        "unknown report format `{name}` (expected a comma-separated list of csv, html, json, sdtm, dicom-sr)"
+        "unknown report format `{name}` (expected a comma-separated list of csv, html, json, sdtm, dicom-sr, key-images)"
     )]
     UnknownFormat { name: String },
     #[error("the SDTM format needs the timeline (the lesions of TU and TR): give --timeline")]
@@ -118,6 +142,8 @@ pub enum ReportError {
     DicomSrNeedsTimeline,
     #[error("encoding a DICOM SR: {0}")]
     Dicom(#[from] oncoread_dicom::write::WriteError),
+    #[error("key images need the timeline (the lesions' lines and images): give --timeline")]
+    KeyImagesNeedTimeline,
     #[error("SDTM {domain} has no variable {variable}")]
     SdtmVariable {
         domain: &'static str,
@@ -144,6 +170,17 @@ pub fn write_reports(
     formats: &[Format],
     options: &ReportOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    write_all(assessment, timeline, out_dir, formats, options).map(|written| written.files)
+}
+
+/// [`write_reports`], also returning the problems found while writing.
+pub fn write_all(
+    assessment: &Assessment,
+    timeline: Option<&Timeline>,
+    out_dir: &Path,
+    formats: &[Format],
+    options: &ReportOptions,
+) -> Result<Written, ReportError> {
     std::fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
         path: out_dir.to_path_buf(),
         source,
@@ -151,11 +188,31 @@ pub fn write_reports(
     let mut sorted = formats.to_vec();
     sorted.sort();
     sorted.dedup();
-    let mut written = Vec::new();
+    let mut written = Written::default();
+    let mut links = KeyImageLinks::default();
+    let mut options = options.clone();
+    if sorted.contains(&Format::KeyImages) {
+        let timeline = timeline.ok_or(ReportError::KeyImagesNeedTimeline)?;
+        let images = key_images::render(timeline, &options.key_images);
+        for (relative, png) in &images.files {
+            let path = out_dir.join(relative);
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder).map_err(|source| ReportError::Io {
+                    path: folder.to_path_buf(),
+                    source,
+                })?;
+            }
+            atomic::write_file(&path, png)?;
+            written.files.push(path);
+        }
+        links = images.links;
+        options.problems.extend(images.problems.iter().cloned());
+        written.problems = images.problems;
+    }
     for format in sorted {
         if format == Format::DicomSr {
             let timeline = timeline.ok_or(ReportError::DicomSrNeedsTimeline)?;
-            let output = dicom_sr::render(assessment, timeline, options)?;
+            let output = dicom_sr::render(assessment, timeline, &options)?;
             for file in output.files {
                 let path = out_dir.join(&file.relative_path);
                 if let Some(folder) = path.parent() {
@@ -165,7 +222,7 @@ pub fn write_reports(
                     })?;
                 }
                 atomic::write_file(&path, &file.bytes)?;
-                written.push(path);
+                written.files.push(path);
             }
             let index = out_dir.join(dicom_sr::FOLDER).join("index.csv");
             std::fs::create_dir_all(out_dir.join(dicom_sr::FOLDER)).map_err(|source| {
@@ -175,19 +232,27 @@ pub fn write_reports(
                 }
             })?;
             atomic::write_file(&index, output.index_csv.as_bytes())?;
-            written.push(index);
+            written.files.push(index);
             continue;
         }
-        for (file_name, bytes) in render(format, assessment, timeline, options)? {
+        let files = match format {
+            Format::Html => vec![(
+                "report.html",
+                html::page(assessment, timeline, &options, &links)?,
+            )],
+            _ => render(format, assessment, timeline, &options)?,
+        };
+        for (file_name, bytes) in files {
             let path = out_dir.join(file_name);
             atomic::write_file(&path, bytes.as_bytes())?;
-            written.push(path);
+            written.files.push(path);
         }
     }
     Ok(written)
 }
 
-/// The files of one format, as (file name, content) pairs.
+/// The files of one format, as (file name, content) pairs. Key images are binary files
+/// under a folder: [`write_all`] renders and writes them, here they give no file.
 pub fn render(
     format: Format,
     assessment: &Assessment,
@@ -210,7 +275,10 @@ pub fn render(
                 files.push(("adjudication.csv", reader_csv::adjudication(readers)));
             }
         }
-        Format::Html => files.push(("report.html", html::page(assessment, timeline, options)?)),
+        Format::Html => files.push((
+            "report.html",
+            html::page(assessment, timeline, options, &KeyImageLinks::default())?,
+        )),
         Format::Json => {
             let mut json = serde_json::to_string_pretty(assessment)?;
             json.push('\n');
@@ -231,6 +299,7 @@ pub fn render(
             let output = dicom_sr::render(assessment, timeline, options)?;
             files.push(("dicom-sr/index.csv", output.index_csv));
         }
+        Format::KeyImages => {}
     }
     Ok(files)
 }

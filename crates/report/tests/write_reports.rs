@@ -120,7 +120,7 @@ fn options_add_the_time_and_the_callers_problems() {
     let options = ReportOptions {
         generated_at: Some("2026-01-02T03:04:05Z".into()),
         problems: vec![Problem::new("scan", "b.dcm is truncated".into())],
-        readers: None,
+        ..ReportOptions::default()
     };
     let files = render(Format::Csv, &assessment(), Some(&timeline), &options).unwrap();
     let problems = &files.iter().find(|(n, _)| *n == "problems.csv").unwrap().1;

@@ -14,6 +14,7 @@ use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::timeline::Timeline;
 
 use crate::escape::esc;
+use crate::key_images::KeyImageLinks;
 use crate::plots::{spider, swimmer, waterfall};
 use crate::subjects::TimelineIndex;
 use crate::summary::criteria;
@@ -26,6 +27,7 @@ pub fn page(
     assessment: &Assessment,
     timeline: Option<&Timeline>,
     options: &ReportOptions,
+    key_images: &KeyImageLinks,
 ) -> Result<String, ReportError> {
     let mut out = String::with_capacity(64 * 1024 + assessment.subjects.len() * 4096);
     let subject_count = crate::summary::distinct_subjects(assessment);
@@ -83,7 +85,14 @@ pub fn page(
     // A small trial shows every detail; a large one keeps them folded to stay readable.
     let open = assessment.subjects.len() <= OPEN_DETAILS_UP_TO;
     for (number, subject) in assessment.subjects.iter().enumerate() {
-        subject::write_subject(&mut out, number + 1, subject, index.subject(subject), open)?;
+        subject::write_subject(
+            &mut out,
+            number + 1,
+            subject,
+            index.subject(subject),
+            key_images,
+            open,
+        )?;
     }
     out.push_str("</section>\n");
     lists::write_problems(&mut out, assessment, timeline, options)?;

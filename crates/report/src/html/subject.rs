@@ -8,6 +8,7 @@ use oncoread_criteria::timeline::{Lesion, ScanStatus, Subject};
 
 use super::summary::badge;
 use crate::escape::esc;
+use crate::key_images::KeyImageLinks;
 use crate::response_class::ResponseClass;
 use crate::subjects::{timepoint_day, timepoint_label};
 use crate::text::{enum_name, number, percent};
@@ -17,6 +18,7 @@ pub fn write_subject(
     number: usize,
     assessed: &SubjectAssessment,
     timeline: Option<&Subject>,
+    key_images: &KeyImageLinks,
     open: bool,
 ) -> fmt::Result {
     write!(
@@ -70,7 +72,7 @@ pub fn write_subject(
         "<details{open}><summary>Lesions and the why-trail</summary>"
     )?;
     if let Some(subject) = timeline {
-        write_lesion_table(out, assessed, subject)?;
+        write_lesion_table(out, assessed, subject, key_images)?;
     }
     for criterion in &assessed.assessments {
         write_trail(out, criterion)?;
@@ -79,11 +81,13 @@ pub fn write_subject(
     Ok(())
 }
 
-/// One row per lesion (in order of first sighting), one column per timepoint.
+/// One row per lesion (in order of first sighting), one column per timepoint; a cell links
+/// the lesion's key image at that timepoint when one was made.
 fn write_lesion_table(
     out: &mut String,
     assessed: &SubjectAssessment,
     subject: &Subject,
+    key_images: &KeyImageLinks,
 ) -> fmt::Result {
     let mut lesion_ids: Vec<&str> = Vec::new();
     for timepoint in &subject.timepoints {
@@ -126,9 +130,12 @@ fn write_lesion_table(
             if first.nodal { ", nodal" } else { "" },
             esc(first.organ.as_deref().unwrap_or(""))
         )?;
-        for sighting in &sightings {
+        for (position, sighting) in sightings.iter().enumerate() {
             match sighting {
-                Some(lesion) => write_measurement(out, lesion)?,
+                Some(lesion) => {
+                    let image = key_images.get(subject, position, lesion_id);
+                    write_measurement(out, lesion, image)?
+                }
                 None => out.push_str("<td></td>"),
             }
         }
@@ -139,8 +146,9 @@ fn write_lesion_table(
 }
 
 /// A cell: the axis the criteria use (short axis for nodes), the status when given, and
-/// the report instance in the tooltip when the lesion has a DICOM source.
-fn write_measurement(out: &mut String, lesion: &Lesion) -> fmt::Result {
+/// the report instance in the tooltip when the lesion has a DICOM source, and a link to
+/// its key image (a path relative to the page) when there is one.
+fn write_measurement(out: &mut String, lesion: &Lesion, key_image: Option<&str>) -> fmt::Result {
     let mut parts = Vec::new();
     match (lesion.long_axis_mm, lesion.short_axis_mm) {
         // The usual case, a long axis alone, goes without a prefix.
@@ -176,6 +184,14 @@ fn write_measurement(out: &mut String, lesion: &Lesion) -> fmt::Result {
         out.push('\u{2013}');
     } else {
         out.push_str(&esc(&parts.join(", ")).to_string());
+    }
+    if let Some(href) = key_image {
+        write!(
+            out,
+            " <a class=\"key-image\" href=\"{}\" title=\"key image of {}\">image</a>",
+            esc(href),
+            esc(&lesion.lesion_id)
+        )?;
     }
     out.push_str("</td>");
     Ok(())

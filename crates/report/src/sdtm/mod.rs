@@ -197,7 +197,7 @@ mod tests {
         let options = ReportOptions {
             generated_at: Some("2026-11-27T20:00:00Z".into()),
             problems: Vec::new(),
-            readers: None,
+            ..ReportOptions::default()
         };
         let files = render(&assessment, &timeline, &options).unwrap();
         let rs: serde_json::Value = serde_json::from_str(&files[4].1).unwrap();
