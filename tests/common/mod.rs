@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses some of these
 
 pub mod orthanc;
+pub mod shards;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

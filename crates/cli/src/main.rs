@@ -9,11 +9,14 @@ mod assess;
 mod clock;
 mod extract;
 mod json_layout;
+mod merge;
 mod output;
+mod partial;
 mod progress;
 mod report;
 mod run;
 mod scan;
+mod shard;
 mod stream;
 mod subject_json;
 mod synth;
@@ -55,6 +58,9 @@ enum Command {
     /// Write a synthetic trial (CT series with pixel data + TID 1500 SRs per visit) and
     /// the timeline it encodes (truth.timeline.json).
     Synth(synth::SynthArgs),
+    /// Join the partial outputs of `oncoread run --shard K/N` (every shard of one run)
+    /// into the outputs of a single run.
+    Merge(merge::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +72,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Report(args) => report::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Merge(args) => merge::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

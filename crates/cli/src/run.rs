@@ -15,6 +15,7 @@ use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
 use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input, PipelineSettings};
+use oncoread_pipeline::shard::ShardSpec;
 use oncoread_report::{write_reports, Format, ReportOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -62,12 +63,16 @@ pub struct RunArgs {
     /// Exit with status 3 when problems were recorded.
     #[arg(long)]
     strict: bool,
+    /// Read only shard K of N (K from 0) into a partial output for `oncoread merge`:
+    /// the subjects whose hash falls in shard K (see README, "Beyond one machine").
+    #[arg(long, value_name = "K/N")]
+    shard: Option<ShardSpec>,
 }
 
 /// One timed stage, for the summary and the run record.
-struct Stage {
-    name: &'static str,
-    elapsed: Duration,
+pub(crate) struct Stage {
+    pub(crate) name: &'static str,
+    pub(crate) elapsed: Duration,
 }
 
 pub fn run(args: RunArgs) -> Result<u8> {
@@ -78,6 +83,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
             return Ok(EXIT_BAD_INPUT);
         }
     };
+    if let Some(shard) = args.shard {
+        return crate::shard::run_shard(settings, shard);
+    }
     let criteria_list = settings
         .criteria
         .enabled
@@ -121,6 +129,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         scan: ScanOptions {
             threads: settings.threads,
             progress: Some(scan_progress),
+            shard: None,
         },
         dicomweb: dicomweb_options(&settings.inputs)?,
         dimse: dimse_options(&settings.inputs),
@@ -229,7 +238,7 @@ fn load_settings(args: &RunArgs) -> Result<PipelineSettings> {
 }
 
 /// Writes `timeline.json` and the configured report formats; returns the files written.
-fn write_outputs(
+pub(crate) fn write_outputs(
     settings: &PipelineSettings,
     timeline: &Timeline,
     assessment: &mut Assessment,
@@ -268,7 +277,7 @@ fn write_outputs(
 }
 
 /// Problems of the extraction (files, reports, assembly) and of the assessment.
-fn count_problems(timeline: &Timeline, assessment: &Assessment) -> usize {
+pub(crate) fn count_problems(timeline: &Timeline, assessment: &Assessment) -> usize {
     timeline.problems.len()
         + assessment
             .subjects
@@ -278,7 +287,7 @@ fn count_problems(timeline: &Timeline, assessment: &Assessment) -> usize {
 }
 
 /// `run.json`: what ran, on what, with which configuration, and what came out.
-fn run_record(
+pub(crate) fn run_record(
     settings: &PipelineSettings,
     criteria: &[Criterion],
     summary: &ExtractSummary,
@@ -287,25 +296,7 @@ fn run_record(
     outputs: &[PathBuf],
     stages: &[Stage],
 ) -> Value {
-    let config = json!({
-        "inputs": settings.inputs.iter().map(|input| match input {
-            Input::Folder(path) => json!({"path": path.display().to_string()}),
-            Input::DicomWeb(web) => json!({
-                "dicomweb": web.url,
-                "auth_env": web.auth_env,
-                "study_dates": web.study_dates,
-            }),
-            Input::Dimse(dimse) => json!({
-                "dimse": dimse.address,
-                "calling_aet": dimse.calling_aet,
-                "study_dates": dimse.study_dates,
-            }),
-        }).collect::<Vec<_>>(),
-        "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
-        "criteria_config": assessment.config,
-        "formats": settings.formats,
-        "lesions": settings.lesions.as_ref().map(|p| p.display().to_string()),
-    });
+    let config = config_record(settings, criteria);
     let config_sha256 = hex_sha256(config.to_string().as_bytes());
     let output_hashes: Vec<Value> = outputs
         .iter()
@@ -351,6 +342,30 @@ fn run_record(
     record
 }
 
+/// The run record's `config`: everything that decides the outputs (its hash is
+/// `config_sha256`; shards of one run must agree on it).
+pub(crate) fn config_record(settings: &PipelineSettings, criteria: &[Criterion]) -> Value {
+    json!({
+        "inputs": settings.inputs.iter().map(|input| match input {
+            Input::Folder(path) => json!({"path": path.display().to_string()}),
+            Input::DicomWeb(web) => json!({
+                "dicomweb": web.url,
+                "auth_env": web.auth_env,
+                "study_dates": web.study_dates,
+            }),
+            Input::Dimse(dimse) => json!({
+                "dimse": dimse.address,
+                "calling_aet": dimse.calling_aet,
+                "study_dates": dimse.study_dates,
+            }),
+        }).collect::<Vec<_>>(),
+        "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "criteria_config": settings.criteria.config.effective(),
+        "formats": settings.formats,
+        "lesions": settings.lesions.as_ref().map(|p| p.display().to_string()),
+    })
+}
+
 /// Subjects, each counted once however many readers read it.
 fn distinct_subjects(assessment: &Assessment) -> usize {
     let mut ids: Vec<&str> = assessment
@@ -366,7 +381,7 @@ fn round_ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
-fn print_summary(
+pub(crate) fn print_summary(
     settings: &PipelineSettings,
     summary: &ExtractSummary,
     assessment: &Assessment,
@@ -397,7 +412,7 @@ fn print_summary(
     for stage in stages {
         let seconds = stage.elapsed.as_secs_f64();
         let rate = match stage.name {
-            "scan" => per_second(scan.files_seen as f64, seconds, "files"),
+            "scan" | "merge" => per_second(scan.files_seen as f64, seconds, "files"),
             "fetch" => per_second(
                 summary.dicomweb.as_ref().map_or(0, |w| w.studies) as f64,
                 seconds,
@@ -425,11 +440,11 @@ fn pretty_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn write_json(path: &Path, value: &Value) -> Result<()> {
+pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
     write_bytes(path, &pretty_json(value)?)
 }
 
-fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     let target = path
         .to_str()
         .ok_or_else(|| anyhow!("{}: not a UTF-8 path", path.display()))?;

@@ -9,5 +9,6 @@ pub mod extract;
 pub mod index;
 pub mod scan;
 pub mod settings;
+pub mod shard;
 mod study_sync;
 pub mod walk;
