@@ -4,6 +4,7 @@
 
 pub mod orthanc;
 pub mod shards;
+pub mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
