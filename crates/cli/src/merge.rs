@@ -70,7 +70,9 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         .map_err(|e| anyhow!("merge: {e:#}"))?;
     check_together(&shards).map_err(|e| anyhow!("merge: {e}"))?;
     // Checked: every shard has the same configuration; the first speaks for all.
-    let first = &shards[0];
+    let Some(first) = shards.first() else {
+        bail!("merge: no shard outputs given");
+    };
     let settings = settings_of(&first.manifest, &args.out)?;
     let criteria = parse_criteria_list(&first.manifest.criteria.join(",")).map_err(|e| {
         anyhow!(
@@ -315,4 +317,30 @@ fn join(shards: &[Shard]) -> Result<Collected> {
     }
     collected.scan = scan;
     Ok(collected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merge rebuilds the criteria configuration from the effective keys a shard
+    /// recorded: it must be the configuration the shard ran with, keys changed from their
+    /// defaults included.
+    #[test]
+    fn a_configuration_rebuilds_from_its_effective_keys() {
+        let mut changed = Config::default();
+        for (key, text) in [
+            ("measurement_rounding", "nearest_mm"),
+            ("recist.pd_rel", "0.25"),
+            ("irecist.confirm_window_days", "[21, 70]"),
+            ("rano.early_window_days", "90"),
+        ] {
+            changed.set_text(key, text).unwrap();
+        }
+        assert_ne!(changed, Config::default());
+        for config in [Config::default(), changed] {
+            let rebuilt = config_from_effective(&config.effective()).unwrap();
+            assert_eq!(rebuilt, config);
+        }
+    }
 }
