@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each test file uses some of these
 
 pub mod orthanc;
+pub mod shards;
+pub mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -85,6 +85,7 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
         scan: ScanOptions {
             threads: args.threads.map(usize::from),
             progress: None,
+            shard: None,
         },
         dicomweb: dicomweb_options(&inputs)?,
         dimse: dimse_options(&inputs),

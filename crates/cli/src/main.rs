@@ -10,11 +10,14 @@ mod clock;
 mod diff_config;
 mod extract;
 mod json_layout;
+mod merge;
 mod output;
+mod partial;
 mod progress;
 mod report;
 mod run;
 mod scan;
+mod shard;
 mod stream;
 mod subject_json;
 mod synth;
@@ -60,6 +63,9 @@ enum Command {
     /// ([protocols.NAME]) and list every subject whose timepoint response, best overall
     /// response or progression changes, with the key that made the difference.
     DiffConfig(diff_config::DiffConfigArgs),
+    /// Join the partial outputs of `oncoread run --shard K/N` (every shard of one run)
+    /// into the outputs of a single run.
+    Merge(merge::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +78,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Synth(args) => synth::run(args),
         Command::DiffConfig(args) => diff_config::run(args),
+        Command::Merge(args) => merge::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

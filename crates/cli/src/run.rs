@@ -18,6 +18,7 @@ use oncoread_pipeline::pacs_sink::{send_outputs, Destination, SinkSummary};
 use oncoread_pipeline::pixel_measures::{lbm_formula_of, PixelOptions};
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
 use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input, PipelineSettings};
+use oncoread_pipeline::shard::ShardSpec;
 use oncoread_report::key_images::{KeyImageOptions, Window};
 use oncoread_report::{write_all, Format, ReportOptions};
 use serde_json::{json, Value};
@@ -66,12 +67,16 @@ pub struct RunArgs {
     /// Exit with status 3 when problems were recorded.
     #[arg(long)]
     strict: bool,
+    /// Read only shard K of N (K from 0) into a partial output for `oncoread merge`:
+    /// the subjects whose hash falls in shard K (see README, "Beyond one machine").
+    #[arg(long, value_name = "K/N")]
+    shard: Option<ShardSpec>,
 }
 
 /// One timed stage, for the summary and the run record.
-struct Stage {
-    name: &'static str,
-    elapsed: Duration,
+pub(crate) struct Stage {
+    pub(crate) name: &'static str,
+    pub(crate) elapsed: Duration,
 }
 
 pub fn run(args: RunArgs) -> Result<u8> {
@@ -82,6 +87,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
             return Ok(EXIT_BAD_INPUT);
         }
     };
+    if let Some(shard) = args.shard {
+        return crate::shard::run_shard(settings, shard);
+    }
     let criteria_list = settings
         .criteria
         .enabled
@@ -125,6 +133,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         scan: ScanOptions {
             threads: settings.threads,
             progress: Some(scan_progress),
+            shard: None,
         },
         dicomweb: dicomweb_options(&settings.inputs)?,
         dimse: dimse_options(&settings.inputs),
@@ -156,17 +165,38 @@ pub fn run(args: RunArgs) -> Result<u8> {
             .saturating_sub(summary.scan.elapsed + fetched.unwrap_or_default()),
     });
 
+    finish_run(
+        &settings,
+        &criteria,
+        &timeline,
+        &summary,
+        stages,
+        args.strict,
+    )
+}
+
+/// What a run does once the timeline is built (also the second half of `oncoread merge`):
+/// assess, compare double reads, write the outputs, send them to the PACS when configured,
+/// write `run.json` and print the summary. Returns the exit status.
+pub(crate) fn finish_run(
+    settings: &PipelineSettings,
+    criteria: &[Criterion],
+    timeline: &Timeline,
+    summary: &ExtractSummary,
+    mut stages: Vec<Stage>,
+    strict: bool,
+) -> Result<u8> {
     // Assess.
     let started = Instant::now();
     let progress = Progress::spinner("assess");
-    let assessed = assess_timeline(&timeline, &settings.criteria.config, &criteria);
+    let assessed = assess_timeline(timeline, &settings.criteria.config, criteria);
     progress.finish();
     let mut assessment = assessed.map_err(|e| anyhow!("assess: {e}"))?;
     // Double reads compared and adjudicated as `[readers]` says; marks the accepted reads.
     let readers = settings
         .readers
         .as_ref()
-        .map(|rules| review_reads(Some(&timeline), &mut assessment, rules));
+        .map(|rules| review_reads(Some(timeline), &mut assessment, rules));
     stages.push(Stage {
         name: "assess",
         elapsed: started.elapsed(),
@@ -175,7 +205,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     // Report.
     let started = Instant::now();
     let progress = Progress::spinner("report");
-    let written = write_outputs(&settings, &timeline, &mut assessment, readers);
+    let written = write_outputs(settings, timeline, &mut assessment, readers);
     progress.finish();
     let (outputs, report_problems) = written?;
     stages.push(Stage {
@@ -196,11 +226,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
         sent
     });
 
-    let problems = count_problems(&timeline, &assessment) + report_problems;
+    let problems = count_problems(timeline, &assessment) + report_problems;
     let mut record = run_record(
-        &settings,
-        &criteria,
-        &summary,
+        settings,
+        criteria,
+        summary,
         &assessment,
         problems,
         &outputs,
@@ -211,7 +241,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     }
     write_json(&settings.out.join("run.json"), &record)?;
 
-    print_summary(&settings, &summary, &assessment, problems, &stages);
+    print_summary(settings, summary, &assessment, problems, &stages);
     if let (Some(sink), Some(sent)) = (&settings.pacs, &sent) {
         let destination = sink.describe();
         match sent {
@@ -238,7 +268,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             }
         }
     }
-    if args.strict && problems > 0 {
+    if strict && problems > 0 {
         return Ok(EXIT_PROBLEMS);
     }
     Ok(0)
@@ -304,7 +334,7 @@ fn load_settings(args: &RunArgs) -> Result<PipelineSettings> {
 
 /// Writes `timeline.json` and the configured report formats; returns the files written and
 /// the number of problems met while writing them (key images that could not be made).
-fn write_outputs(
+pub(crate) fn write_outputs(
     settings: &PipelineSettings,
     timeline: &Timeline,
     assessment: &mut Assessment,
@@ -350,7 +380,7 @@ fn write_outputs(
 }
 
 /// Problems of the extraction (files, reports, assembly) and of the assessment.
-fn count_problems(timeline: &Timeline, assessment: &Assessment) -> usize {
+pub(crate) fn count_problems(timeline: &Timeline, assessment: &Assessment) -> usize {
     timeline.problems.len()
         + assessment
             .subjects
@@ -360,7 +390,7 @@ fn count_problems(timeline: &Timeline, assessment: &Assessment) -> usize {
 }
 
 /// `run.json`: what ran, on what, with which configuration, and what came out.
-fn run_record(
+pub(crate) fn run_record(
     settings: &PipelineSettings,
     criteria: &[Criterion],
     summary: &ExtractSummary,
@@ -369,26 +399,7 @@ fn run_record(
     outputs: &[PathBuf],
     stages: &[Stage],
 ) -> Value {
-    let config = json!({
-        "inputs": settings.inputs.iter().map(|input| match input {
-            Input::Folder(path) => json!({"path": path.display().to_string()}),
-            Input::DicomWeb(web) => json!({
-                "dicomweb": web.url,
-                "auth_env": web.auth_env,
-                "study_dates": web.study_dates,
-            }),
-            Input::Dimse(dimse) => json!({
-                "dimse": dimse.address,
-                "calling_aet": dimse.calling_aet,
-                "study_dates": dimse.study_dates,
-            }),
-        }).collect::<Vec<_>>(),
-        "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
-        "criteria_config": assessment.config,
-        "formats": settings.formats,
-        "lesions": settings.lesions.as_ref().map(|p| p.display().to_string()),
-    });
-    let mut config = config;
+    let mut config = config_record(settings, criteria);
     // Only when configured: runs without a sink keep their configuration hash.
     if let Some(sink) = &settings.pacs {
         config["pacs"] = match &sink.destination {
@@ -411,10 +422,13 @@ fn run_record(
     let output_hashes: Vec<Value> = outputs
         .iter()
         .map(|path| {
+            // Relative to the output folder: dicom-sr/ and key-images/ hold many files of
+            // one name (BL.dcm) in different folders.
             let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+                .strip_prefix(&settings.out)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .into_owned();
             let sha256 = std::fs::read(path).map(|b| hex_sha256(&b)).ok();
             json!({"file": name, "sha256": sha256})
         })
@@ -452,6 +466,30 @@ fn run_record(
     record
 }
 
+/// The run record's `config`: everything that decides the outputs (its hash is
+/// `config_sha256`; shards of one run must agree on it).
+pub(crate) fn config_record(settings: &PipelineSettings, criteria: &[Criterion]) -> Value {
+    json!({
+        "inputs": settings.inputs.iter().map(|input| match input {
+            Input::Folder(path) => json!({"path": path.display().to_string()}),
+            Input::DicomWeb(web) => json!({
+                "dicomweb": web.url,
+                "auth_env": web.auth_env,
+                "study_dates": web.study_dates,
+            }),
+            Input::Dimse(dimse) => json!({
+                "dimse": dimse.address,
+                "calling_aet": dimse.calling_aet,
+                "study_dates": dimse.study_dates,
+            }),
+        }).collect::<Vec<_>>(),
+        "criteria": criteria.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "criteria_config": settings.criteria.config.effective(),
+        "formats": settings.formats,
+        "lesions": settings.lesions.as_ref().map(|p| p.display().to_string()),
+    })
+}
+
 /// Subjects, each counted once however many readers read it.
 fn distinct_subjects(assessment: &Assessment) -> usize {
     let mut ids: Vec<&str> = assessment
@@ -467,7 +505,7 @@ fn round_ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
-fn print_summary(
+pub(crate) fn print_summary(
     settings: &PipelineSettings,
     summary: &ExtractSummary,
     assessment: &Assessment,
@@ -498,7 +536,7 @@ fn print_summary(
     for stage in stages {
         let seconds = stage.elapsed.as_secs_f64();
         let rate = match stage.name {
-            "scan" => per_second(scan.files_seen as f64, seconds, "files"),
+            "scan" | "merge" => per_second(scan.files_seen as f64, seconds, "files"),
             "fetch" => per_second(
                 summary.dicomweb.as_ref().map_or(0, |w| w.studies) as f64,
                 seconds,
@@ -527,11 +565,11 @@ fn pretty_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn write_json(path: &Path, value: &Value) -> Result<()> {
+pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
     write_bytes(path, &pretty_json(value)?)
 }
 
-fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     let target = path
         .to_str()
         .ok_or_else(|| anyhow!("{}: not a UTF-8 path", path.display()))?;

@@ -31,6 +31,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let options = ScanOptions {
         threads: args.threads.map(usize::from),
         progress: None,
+        shard: None,
     };
     let summary = scan(&args.paths, &mut index, &options).context("scan")?;
     println!(

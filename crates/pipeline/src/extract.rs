@@ -5,6 +5,11 @@
 //! `problems` hold every file that could not be indexed, every report that could not be
 //! read or used, and every assembly decision to review; at file level
 //! `files seen = instances indexed + file problems` holds exactly.
+//!
+//! Two halves: [`collect`] reads (scan, fetch, every report), [`assemble_collected`]
+//! decides (the timeline). Shards run the first half each on their files; `oncoread
+//! merge` joins what they collected and runs the second half once, so a sharded run
+//! decides exactly as a single one.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,7 +19,7 @@ use oncoread_criteria::timeline::{Problem, Timeline};
 use oncoread_dicom::header::HeaderRecord;
 use oncoread_dicom::sr::{read_sr, SrDocument};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::assemble::{assemble, LesionRoles};
@@ -77,11 +82,49 @@ pub enum ExtractError {
     Incomplete { count: usize, first: String },
 }
 
+/// One structured report under the roots: its path as indexed, and the document read
+/// from it or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportRead {
+    pub path: String,
+    pub document: Result<SrDocument, String>,
+}
+
+/// What the sources hold, read but not yet assembled.
+#[derive(Debug, Clone, Default)]
+pub struct Collected {
+    pub scan: ScanSummary,
+    pub dicomweb: Option<SyncSummary>,
+    pub dimse: Option<dimse::SyncSummary>,
+    /// Every indexed instance under the roots (the reports included), sorted by path.
+    pub images: Vec<HeaderRecord>,
+    /// Every file that could not be indexed (`unreadable_file`), sorted by path.
+    pub file_problems: Vec<Problem>,
+    /// Every structured report under the roots, sorted by path.
+    pub reports: Vec<ReportRead>,
+}
+
+/// Scans, fetches and reads the archive into the timeline (see the module documentation).
 pub fn extract(
     roots: &[PathBuf],
     index: &mut Index,
     options: &ExtractOptions,
 ) -> Result<(Timeline, ExtractSummary), ExtractError> {
+    let collected = collect(roots, index, options)?;
+    let pixels = PixelOptions {
+        sequential: options.scan.threads == Some(1),
+        ..options.pixels
+    };
+    Ok(assemble_collected(collected, &options.roles, &pixels))
+}
+
+/// The reading half of [`extract`]: scan the folders, fetch the PACS sources, read every
+/// report under the roots.
+pub fn collect(
+    roots: &[PathBuf],
+    index: &mut Index,
+    options: &ExtractOptions,
+) -> Result<Collected, ExtractError> {
     let is_source = |r: &PathBuf, scheme: &str| r.to_str().is_some_and(|r| r.starts_with(scheme));
     let (web_roots, other_roots): (Vec<&PathBuf>, Vec<&PathBuf>) =
         roots.iter().partition(|r| is_source(r, SCHEME));
@@ -129,7 +172,7 @@ pub fn extract(
     let normalised: Vec<PathBuf> = roots.iter().map(|r| normalise_root(r)).collect();
     let under = |path: &str| is_under(path, &normalised);
 
-    let mut problems: Vec<Problem> = problems_under(index, roots)?
+    let file_problems: Vec<Problem> = problems_under(index, roots)?
         .into_iter()
         .map(|p| {
             let mut problem = Problem::new("unreadable_file", p.reason);
@@ -147,9 +190,6 @@ pub fn extract(
         .into_iter()
         .filter(|r| under(&r.path))
         .collect();
-
-    // `images` holds every indexed instance under the roots, the reports included.
-    let input_manifest_sha256 = manifest_sha256(&images, &problems);
 
     // Reports of a DICOMweb or DIMSE source were fetched into the cache beside the index.
     let index_path = index.path().to_path_buf();
@@ -174,19 +214,46 @@ pub fn extract(
             read_sr(std::path::Path::new(&record.path))
         }
     };
-    let results: Vec<(String, Result<SrDocument, String>)> = match options.scan.threads {
-        Some(1) => report_records
-            .iter()
-            .map(|r| (r.path.clone(), read(r).map_err(|e| e.to_string())))
-            .collect(),
-        _ => report_records
-            .par_iter()
-            .map(|r| (r.path.clone(), read(r).map_err(|e| e.to_string())))
-            .collect(),
+    let read_report = |r: &HeaderRecord| ReportRead {
+        path: r.path.clone(),
+        document: read(r).map_err(|e| e.to_string()),
     };
-    let mut reports = Vec::with_capacity(results.len());
-    for (path, result) in results {
-        match result {
+    let reports: Vec<ReportRead> = match options.scan.threads {
+        Some(1) => report_records.iter().map(read_report).collect(),
+        _ => report_records.par_iter().map(read_report).collect(),
+    };
+    Ok(Collected {
+        scan: scanned,
+        dicomweb,
+        dimse: dimse_summary,
+        images,
+        file_problems,
+        reports,
+    })
+}
+
+/// The deciding half of [`extract`]: the timeline of what [`collect`] read, with every
+/// problem (files, reports, assembly) in its `problems`.
+pub fn assemble_collected(
+    collected: Collected,
+    roles: &LesionRoles,
+    pixels: &PixelOptions,
+) -> (Timeline, ExtractSummary) {
+    let Collected {
+        scan,
+        dicomweb,
+        dimse,
+        images,
+        file_problems,
+        reports: report_reads,
+    } = collected;
+    // `images` holds every indexed instance under the roots, the reports included.
+    let input_manifest_sha256 = manifest_sha256(&images, &file_problems);
+    let report_count = report_reads.len();
+    let mut problems = file_problems;
+    let mut reports = Vec::with_capacity(report_count);
+    for ReportRead { path, document } in report_reads {
+        match document {
             Ok(doc) => reports.push(doc),
             Err(reason) => {
                 let mut problem = Problem::new("sr_unreadable", reason);
@@ -196,17 +263,13 @@ pub fn extract(
         }
     }
 
-    let mut timeline = assemble(&images, &reports, &options.roles, &mut problems);
-    let pixels = PixelOptions {
-        sequential: options.scan.threads == Some(1),
-        ..options.pixels
-    };
-    measure_lesions(&mut timeline, &images, &pixels, &mut problems);
+    let mut timeline = assemble(&images, &reports, roles, &mut problems);
+    measure_lesions(&mut timeline, &images, pixels, &mut problems);
     let summary = ExtractSummary {
-        scan: scanned,
+        scan,
         dicomweb,
-        dimse: dimse_summary,
-        reports: report_records.len(),
+        dimse,
+        reports: report_count,
         reports_read: reports.len(),
         subjects: timeline.subjects.len(),
         timepoints: timeline.subjects.iter().map(|s| s.timepoints.len()).sum(),
@@ -220,7 +283,7 @@ pub fn extract(
         input_manifest_sha256,
     };
     timeline.problems = problems;
-    Ok((timeline, summary))
+    (timeline, summary)
 }
 
 /// The manifest hash of [`ExtractSummary::input_manifest_sha256`]: one line per file,

@@ -12,5 +12,6 @@ pub mod pixel_measures;
 pub mod reader_settings;
 pub mod scan;
 pub mod settings;
+pub mod shard;
 mod study_sync;
 pub mod walk;

@@ -12,8 +12,13 @@
 //! so reading starts with the first folder walked, and memory does not grow with the
 //! number of files (only the index's list of known files is held whole).
 //! Every file seen ends as an instance or a problem: `files_seen = instances + problems`.
+//!
+//! With a [`ShardSpec`] only the shard's files are indexed: the readers still read every
+//! changed file's header to learn its subject (see `shard.rs`), and the others are
+//! counted as `other_shards`, not as seen.
 
 use crate::index::{Index, IndexError, IndexWriter, KnownFiles, Problem};
+use crate::shard::ShardSpec;
 use crate::walk::{normalise_root, walk_batches, WalkEntry, WalkError};
 use oncoread_dicom::header::{HeaderReader, HeaderRecord};
 use rayon::prelude::*;
@@ -30,6 +35,8 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Live counts for a progress display (shared with the caller).
     pub progress: Option<Arc<ScanProgress>>,
+    /// Index only this shard's files (`oncoread run --shard K/N`).
+    pub shard: Option<ShardSpec>,
 }
 
 /// Counts a progress display reads while the scan runs.
@@ -60,7 +67,8 @@ impl ScanProgress {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanSummary {
-    /// Files (and unlistable folders or special files) found under the roots.
+    /// Files (and unlistable folders or special files) found under the roots; with a
+    /// shard, only the shard's.
     pub files_seen: u64,
     /// Files skipped because the index has them with the same size and modification time.
     pub unchanged: u64,
@@ -72,6 +80,8 @@ pub struct ScanSummary {
     pub problems: u64,
     /// Index rows dropped because their file disappeared from under the roots.
     pub removed: u64,
+    /// With a shard: files found that belong to other shards (read, not indexed).
+    pub other_shards: u64,
     pub elapsed: Duration,
 }
 
@@ -101,6 +111,25 @@ enum Outcome {
     Record(Box<HeaderRecord>),
     /// A reason; size and modification time 0 for walk problems (never "unchanged").
     Problem(String),
+    /// Another shard's file: left out of this shard's index.
+    OtherShard,
+}
+
+/// With a shard, turns an outcome for a file of another shard into [`Outcome::OtherShard`].
+fn keep_if_owned(shard: Option<&ShardSpec>, entry: &WalkEntry, outcome: Outcome) -> Outcome {
+    let Some(shard) = shard else {
+        return outcome;
+    };
+    let owned = match &outcome {
+        Outcome::Record(record) => shard.owns_record(record),
+        Outcome::Problem(_) => shard.owns_path(&entry.path.to_string_lossy()),
+        Outcome::OtherShard => false,
+    };
+    if owned {
+        outcome
+    } else {
+        Outcome::OtherShard
+    }
 }
 
 /// One file's result: where it is, its size and time as walked, and the outcome.
@@ -150,6 +179,8 @@ struct WalkTally {
     unchanged_problems: u64,
     /// Unlistable folders and special files: problems that were never read.
     walk_problems: u64,
+    /// Walk problems of other shards (left out, never read).
+    other_shards: u64,
 }
 
 /// The walker stage: walks, drops unchanged files, forwards the rest. Returns its counts
@@ -161,6 +192,7 @@ fn walk_stage(
     findings: SyncSender<Vec<Finding>>,
     cancelled: &AtomicBool,
     progress: &Option<Arc<ScanProgress>>,
+    shard: Option<&ShardSpec>,
 ) -> Result<(WalkTally, KnownFiles), WalkError> {
     let mut tally = WalkTally::default();
     walk_batches(roots, |batch| {
@@ -168,7 +200,13 @@ fn walk_stage(
         tally.seen += found;
         ScanProgress::add_seen(progress, found);
         let unchanged_before = tally.unchanged;
-        tally.walk_problems += batch.problems.len() as u64;
+        let (own_problems, other_problems): (Vec<_>, Vec<_>) = batch
+            .problems
+            .into_iter()
+            .partition(|p| shard.is_none_or(|s| s.owns_path(&p.path.to_string_lossy())));
+        tally.other_shards += other_problems.len() as u64;
+        ScanProgress::add_done(progress, other_problems.len() as u64);
+        tally.walk_problems += own_problems.len() as u64;
         let mut changed = Vec::with_capacity(batch.entries.len());
         for entry in batch.entries {
             match known.remove(entry.path.to_string_lossy().as_ref()) {
@@ -180,8 +218,7 @@ fn walk_stage(
             }
         }
         ScanProgress::add_done(progress, tally.unchanged - unchanged_before);
-        let problems: Vec<Finding> = batch
-            .problems
+        let problems: Vec<Finding> = own_problems
             .into_iter()
             .map(|p| {
                 known.remove(p.path.to_string_lossy().as_ref());
@@ -200,13 +237,21 @@ fn walk_stage(
     Ok((tally, known))
 }
 
-/// The writer stage: every finding into the index. Returns (instances, problems) written.
+/// What the writer stage wrote: instances, problems, and other shards' files left out.
+#[derive(Default)]
+struct Written {
+    instances: u64,
+    problems: u64,
+    other_shards: u64,
+}
+
+/// The writer stage: every finding into the index.
 fn write_stage(
     writer: &mut IndexWriter<'_>,
     findings: impl Iterator<Item = Vec<Finding>>,
     progress: &Option<Arc<ScanProgress>>,
-) -> Result<(u64, u64), IndexError> {
-    let (mut instances, mut problems) = (0, 0);
+) -> Result<Written, IndexError> {
+    let mut written = Written::default();
     for batch in findings {
         ScanProgress::add_done(progress, batch.len() as u64);
         for (entry, outcome) in batch {
@@ -214,17 +259,22 @@ fn write_stage(
                 // The reader already named the record by its path as walked.
                 Outcome::Record(record) => {
                     writer.upsert_record(&record, entry.size, entry.mtime_ns)?;
-                    instances += 1;
+                    written.instances += 1;
                 }
                 Outcome::Problem(reason) => {
                     let path = entry.path.to_string_lossy();
                     writer.upsert_problem(&path, entry.size, entry.mtime_ns, &reason)?;
-                    problems += 1;
+                    written.problems += 1;
+                }
+                Outcome::OtherShard => {
+                    // The file may have been this shard's before its subject changed.
+                    writer.remove(&entry.path.to_string_lossy())?;
+                    written.other_shards += 1;
                 }
             }
         }
     }
-    Ok((instances, problems))
+    Ok(written)
 }
 
 /// Scans `roots` into `index` (see the module documentation).
@@ -261,7 +311,15 @@ pub fn scan(
         let walk_findings = findings_tx.clone();
         let progress = &options.progress;
         let walker = scope.spawn(move || {
-            walk_stage(roots, known, to_read_tx, walk_findings, cancelled, progress)
+            walk_stage(
+                roots,
+                known,
+                to_read_tx,
+                walk_findings,
+                cancelled,
+                progress,
+                options.shard.as_ref(),
+            )
         });
         let pool = &pool;
         scope.spawn(move || {
@@ -275,7 +333,11 @@ pub fn scan(
                         let results: Vec<Finding> = batch
                             .into_iter()
                             .map(|entry| {
-                                let outcome = read_one(reader, &entry);
+                                let outcome = keep_if_owned(
+                                    options.shard.as_ref(),
+                                    &entry,
+                                    read_one(reader, &entry),
+                                );
                                 (entry, outcome)
                             })
                             .collect();
@@ -301,7 +363,11 @@ pub fn scan(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (walked, written)
     });
-    let (instances, problems) = written?;
+    let Written {
+        instances,
+        problems,
+        other_shards,
+    } = written?;
     let (tally, leftover) = walked?;
 
     // What the index still lists under the roots was not found again: it is gone.
@@ -317,12 +383,13 @@ pub fn scan(
 
     let unchanged_instances = tally.unchanged - tally.unchanged_problems;
     Ok(ScanSummary {
-        files_seen: tally.seen,
+        files_seen: tally.seen - tally.other_shards - other_shards,
         unchanged: tally.unchanged,
         read: instances + problems - tally.walk_problems,
         instances: instances + unchanged_instances,
         problems: problems + tally.unchanged_problems,
         removed: gone.len() as u64,
+        other_shards: tally.other_shards + other_shards,
         elapsed: started.elapsed(),
     })
 }
