@@ -9,6 +9,7 @@ mod assess;
 mod clock;
 mod extract;
 mod json_layout;
+mod out_lock;
 mod output;
 mod progress;
 mod report;
