@@ -178,7 +178,9 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> 
             return Ok(()); // the reader stops at Pixel Data
         }
         let value_at = cursor.pos + header_size;
-        let is_delimiter = tag.group() == 0xFFFE && tag.element() != 0xE000;
+        // Item and sequence delimiters; any other (FFFE,xxxx) is read by the parser as a
+        // value of its declared length (found by fuzzing: (FFFE,FFFF) with 4 GB).
+        let is_delimiter = tag == Tag(0xFFFE, 0xE00D) || tag == Tag(0xFFFE, 0xE0DD);
         let opens =
             tag == Tag(0xFFFE, 0xE000) || length == UNDEFINED || is_sequence(cursor, tag, encoding);
         if is_delimiter {
