@@ -11,6 +11,7 @@ mod diff_config;
 mod extract;
 mod json_layout;
 mod merge;
+mod out_lock;
 mod output;
 mod partial;
 mod progress;

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use crate::assess::{apply_overrides, hex_sha256};
 use crate::clock::utc_now;
 use crate::extract::{describe_dicomweb, describe_dimse};
+use crate::out_lock::lock_output_folder;
 use crate::output::write_atomically;
 use crate::progress::Progress;
 use crate::{EXIT_BAD_INPUT, EXIT_PROBLEMS};
@@ -105,6 +106,14 @@ pub fn run(args: RunArgs) -> Result<u8> {
             LesionRoles::parse_csv(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
         }
         None => LesionRoles::default(),
+    };
+    // One run per output folder; a killed run's temporary files are cleared.
+    let _lock = match lock_output_folder(&settings.out) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("oncoread run: {error:#}");
+            return Ok(EXIT_BAD_INPUT);
+        }
     };
     let mut stages = Vec::new();
 

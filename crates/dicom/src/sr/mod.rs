@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod bounds;
 mod codes;
 mod document;
 mod groups;
@@ -28,7 +29,7 @@ mod test_support;
 mod tree;
 mod units;
 
-pub use read::read_sr;
+pub use read::{read_sr, read_sr_from_bytes};
 
 /// Why a file could not be read as an SR document at all.
 ///

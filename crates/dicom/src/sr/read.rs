@@ -1,15 +1,16 @@
 //! [`read_sr`]: open a file, decide whether it is an SR, and read it.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use dicom_dictionary_std::tags;
-use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_object::file::ReadPreamble;
+use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions, ReadError};
 use dicom_transfer_syntax_registry::entries::{
     EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
 };
 
+use super::bounds::check_declared_lengths;
 use super::tree::string;
 use super::{document, groups, SrDocument, SrError};
 
@@ -30,10 +31,35 @@ const SR_CLASS_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.88.";
 /// structured report. Both name the file.
 pub fn read_sr(path: &Path) -> Result<SrDocument, SrError> {
     let shown = path.display().to_string();
-    let (root, meta_sop_class) = open(path).map_err(|reason| SrError::Unreadable {
+    let bytes = std::fs::read(path).map_err(|error| SrError::Unreadable {
         path: shown.clone(),
+        reason: error.to_string(),
+    })?;
+    read_sr_from_bytes(&bytes, &shown)
+}
+
+/// Reads one SR held in memory (network sources, fuzzing); `shown` names it in errors.
+///
+/// # Errors
+///
+/// As [`read_sr`].
+pub fn read_sr_from_bytes(bytes: &[u8], shown: &str) -> Result<SrDocument, SrError> {
+    // Lengths and nesting first: the tree parser trusts them (see `bounds`).
+    check_declared_lengths(bytes).map_err(|reason| SrError::Unreadable {
+        path: shown.to_string(),
         reason,
     })?;
+    let opened = open_bytes(bytes).map_err(|reason| SrError::Unreadable {
+        path: shown.to_string(),
+        reason,
+    })?;
+    read_opened(opened, shown.to_string())
+}
+
+fn read_opened(
+    (root, meta_sop_class): (InMemDicomObject, Option<String>),
+    shown: String,
+) -> Result<SrDocument, SrError> {
     let sop_class_uid = string(&root, tags::SOP_CLASS_UID)
         .or(meta_sop_class)
         .ok_or_else(|| SrError::NotSr {
@@ -104,14 +130,24 @@ impl SrClass {
     }
 }
 
-/// Opens a DICOM file up to Pixel Data: a Part 10 file (with or without preamble), or a
-/// bare little-endian data set without file meta (which some tools still write). Returns
-/// the data set and the meta's Media Storage SOP Class UID, if any.
-fn open(path: &Path) -> Result<(InMemDicomObject, Option<String>), String> {
-    match OpenFileOptions::new()
+/// Opens a DICOM file held in memory up to Pixel Data: a Part 10 file (with or without
+/// preamble, which is detected), or a bare little-endian data set without file meta
+/// (which some tools still write). Returns the data set and the meta's Media Storage SOP
+/// Class UID, if any.
+fn open_bytes(bytes: &[u8]) -> Result<(InMemDicomObject, Option<String>), String> {
+    let part10 = OpenFileOptions::new()
         .read_until(tags::PIXEL_DATA)
-        .open_file(path)
-    {
+        .read_preamble(ReadPreamble::Auto)
+        .from_reader(bytes);
+    opened_or_bare(part10, || read_bare_dataset(bytes.get(..6)?, bytes))
+}
+
+/// The Part 10 object with its meta's SOP class, else the bare data set `bare` reads.
+fn opened_or_bare(
+    part10: Result<FileDicomObject<InMemDicomObject>, ReadError>,
+    bare: impl FnOnce() -> Option<Result<InMemDicomObject, String>>,
+) -> Result<(InMemDicomObject, Option<String>), String> {
+    match part10 {
         Ok(file) => {
             let meta_class = file
                 .meta()
@@ -121,7 +157,7 @@ fn open(path: &Path) -> Result<(InMemDicomObject, Option<String>), String> {
             let meta_class = (!meta_class.is_empty()).then_some(meta_class);
             Ok((file.into_inner(), meta_class))
         }
-        Err(part10_error) => match open_bare_dataset(path) {
+        Err(part10_error) => match bare() {
             Some(Ok(root)) => Ok((root, None)),
             Some(Err(bare_error)) => Err(format!(
                 "{}; read as a data set without file meta: {bare_error}",
@@ -132,14 +168,11 @@ fn open(path: &Path) -> Result<(InMemDicomObject, Option<String>), String> {
     }
 }
 
-/// Reads a data set without file meta, choosing explicit or implicit VR from the first
+/// Reads a data set without file meta (`head`: its first six bytes), choosing explicit or implicit VR from the first
 /// element. `None` when the file does not start like a bare data set (first element in
 /// group 0008), so random bytes are not parsed at all.
-fn open_bare_dataset(path: &Path) -> Option<Result<InMemDicomObject, String>> {
-    let mut head = [0u8; 6];
-    let mut file = File::open(path).ok()?;
-    file.read_exact(&mut head).ok()?;
-    if head[0..2] != [0x08, 0x00] {
+fn read_bare_dataset(head: &[u8], reader: impl Read) -> Option<Result<InMemDicomObject, String>> {
+    if head.len() < 6 || head[0..2] != [0x08, 0x00] {
         return None;
     }
     // Explicit VR puts two upper-case letters (the VR) right after the tag.
@@ -149,7 +182,6 @@ fn open_bare_dataset(path: &Path) -> Option<Result<InMemDicomObject, String>> {
     } else {
         IMPLICIT_VR_LITTLE_ENDIAN.erased()
     };
-    let reader = BufReader::new(File::open(path).ok()?);
     Some(InMemDicomObject::read_dataset_with_ts(reader, &ts).map_err(|e| error_chain(&e)))
 }
 
