@@ -324,6 +324,11 @@ fn sample_srs_pass_dciodvfy_dsrdump_and_read_back_in_highdicom() {
 fn the_same_assessment_gives_the_same_files_and_uids() {
     let out = sample_run("dicom-sr-again");
     let again = temp_dir("dicom-sr-report").join("out");
+    // What an earlier run into the same folder left for a subject no longer in the
+    // assessment: the PACS sink sends everything under dicom-sr/, so it must go.
+    let stale = again.join("dicom-sr/GONE-001/Reader_X/BL.dcm");
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::write(&stale, b"an old SR").unwrap();
     let report = oncoread(&[
         "report",
         out.join("assessment.json").to_str().unwrap(),
@@ -339,6 +344,8 @@ fn the_same_assessment_gives_the_same_files_and_uids() {
         "{}",
         String::from_utf8_lossy(&report.stderr)
     );
+    assert!(!stale.exists(), "a stale SR was left behind");
+    assert!(!again.join("dicom-sr/GONE-001").exists());
     let first = index_rows(&out);
     assert_eq!(first, index_rows(&again));
     for row in &first {

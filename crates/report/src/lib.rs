@@ -205,6 +205,7 @@ pub fn write_all(
             atomic::write_file(&path, png)?;
             written.files.push(path);
         }
+        remove_stale(&out_dir.join(key_images::FOLDER), &written.files)?;
         links = images.links;
         options.problems.extend(images.problems.iter().cloned());
         written.problems = images.problems;
@@ -233,6 +234,7 @@ pub fn write_all(
             })?;
             atomic::write_file(&index, output.index_csv.as_bytes())?;
             written.files.push(index);
+            remove_stale(&out_dir.join(dicom_sr::FOLDER), &written.files)?;
             continue;
         }
         let files = match format {
@@ -302,4 +304,31 @@ pub fn render(
         Format::KeyImages => {}
     }
     Ok(files)
+}
+
+/// Removes the files under `folder` (one of the output's own subfolders) that this write
+/// did not produce: a subject, reader or timepoint gone since an earlier run into the same
+/// folder must not leave its SR or image behind, where the PACS sink would send it as
+/// current. Folders left empty are removed too.
+fn remove_stale(folder: &Path, keep: &[PathBuf]) -> Result<(), ReportError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Io { path, source }
+    };
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(folder)(e)),
+    };
+    for entry in entries {
+        let path = entry.map_err(io(folder))?.path();
+        if path.is_dir() {
+            remove_stale(&path, keep)?;
+            // Only succeeds when empty, which is the point.
+            let _ = std::fs::remove_dir(&path);
+        } else if !keep.contains(&path) {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
+    }
+    Ok(())
 }
