@@ -5,7 +5,7 @@
 mod common;
 
 use common::orthanc::{files_under, Orthanc};
-use common::{repo, temp_dir};
+use common::{holds_no_output, repo, temp_dir};
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -178,7 +178,7 @@ fn credentials_are_checked_at_once() {
             "{message}"
         );
         assert!(message.contains("ONCOREAD_DICOMWEB_USER"), "{message}");
-        assert!(!out.exists(), "nothing written");
+        assert!(holds_no_output(&out), "nothing written");
     }
     let output = extract(
         &input,
@@ -213,7 +213,7 @@ fn a_pacs_that_goes_away_fails_the_run_and_the_next_run_completes_it() {
         "{}",
         stderr(&output)
     );
-    assert!(!out.exists(), "nothing written half");
+    assert!(holds_no_output(&out), "nothing written half");
 
     // The same server again (same storage and ports): the run completes.
     pacs.restart();
@@ -363,7 +363,7 @@ fn orthanc_killed_during_a_run_fails_it_and_the_rerun_completes_it_identically()
         "{}",
         stderr(&interrupted)
     );
-    assert!(!dir.join("cut").exists(), "nothing written half");
+    assert!(holds_no_output(&dir.join("cut")), "nothing written half");
     // Studies fetched whole before the kill are in the index; the others are not.
     let source = format!("dicomweb:{}", pacs.dicomweb());
     let kept = oncoread_pipeline::index::Index::open(&dir.join("cut-index/index.sqlite"))

@@ -7,7 +7,7 @@
 mod common;
 
 use common::orthanc::{files_under, Orthanc};
-use common::{oncoread, repo, temp_dir};
+use common::{holds_no_output, oncoread, repo, temp_dir};
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -180,7 +180,7 @@ fn a_stopped_pacs_fails_with_exit_2_and_writes_nothing() {
     assert_eq!(message.lines().count(), 1, "one clear line: {message}");
     let address = input.strip_prefix("dimse:").unwrap();
     assert!(message.contains(address), "{message}");
-    assert!(!out.exists(), "nothing written");
+    assert!(holds_no_output(&out), "nothing written");
 
     // The same PACS again (same storage and port): the run completes.
     pacs.restart();
@@ -209,7 +209,7 @@ fn a_study_that_cannot_be_retrieved_stops_the_run_and_the_next_run_fetches_it() 
         "{message}"
     );
     assert!(message.contains("/studies/"), "names the study: {message}");
-    assert!(!out.exists(), "nothing written");
+    assert!(holds_no_output(&out), "nothing written");
 
     pacs.allow_get(true);
     let output = extract(&pacs.dimse(), &index, &out);
@@ -254,7 +254,7 @@ fn a_pacs_that_never_answers_times_out() {
         stderr(&output)
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    assert!(!dir.join("out").exists(), "nothing written");
+    assert!(holds_no_output(&dir.join("out")), "nothing written");
     drop(silent);
 }
 
@@ -438,7 +438,7 @@ fn associations_that_fail_are_tried_again_with_backoff() {
         "{}",
         stderr(&output)
     );
-    assert!(!dir.join("out").exists(), "nothing written");
+    assert!(holds_no_output(&dir.join("out")), "nothing written");
 }
 
 #[test]
@@ -537,7 +537,7 @@ fn orthanc_killed_during_a_run_fails_it_and_the_rerun_completes_it_identically()
         "{}",
         stderr(&interrupted)
     );
-    assert!(!dir.join("cut").exists(), "nothing written half");
+    assert!(holds_no_output(&dir.join("cut")), "nothing written half");
     let kept = oncoread_pipeline::index::Index::open(&dir.join("cut-index/index.sqlite"))
         .unwrap()
         .synced_studies(&address)

@@ -33,3 +33,14 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("a temporary folder can be made");
     dir
 }
+
+/// True when `out` holds no output: it does not exist, or holds only the run's lock file
+/// (`.oncoread.lock`, which a run takes before anything else; not an output).
+pub fn holds_no_output(out: &Path) -> bool {
+    match std::fs::read_dir(out) {
+        Err(_) => true,
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .all(|e| e.file_name() == ".oncoread.lock"),
+    }
+}

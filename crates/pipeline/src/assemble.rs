@@ -387,10 +387,33 @@ fn observe_report(
             .collect();
         // Place the measurement by its own images (an SR may restate older values).
         let image = referenced.first().copied();
-        let date = image
+        let recorded_date = image
             .and_then(|i| i.study_date.as_deref())
             .or(report.study_date.as_deref())
-            .and_then(dicom_date_to_iso);
+            .filter(|d| !d.trim().is_empty());
+        // A date that is not a calendar day (20231399) is a problem naming the file, and
+        // the timepoint is left undated, instead of failing the assessment of every subject.
+        let date = match recorded_date.map(|d| (d, dicom_date_to_iso(d))) {
+            Some((_, Some(iso))) if oncoread_criteria::dates::parse_iso_date(&iso).is_some() => {
+                Some(iso)
+            }
+            Some((recorded, _)) => {
+                let whose = match image {
+                    Some(i) => format!("of the measured image {}", i.path),
+                    None => "of the SR".to_string(),
+                };
+                problems.push(problem(
+                    "invalid_date",
+                    format!(
+                        "measurement group \"{name}\": Study Date (0008,0020) {whose} is \"{recorded}\", not a calendar date; its timepoint has no date"
+                    ),
+                    Some(&report.path),
+                    Some(&report.sop_instance_uid),
+                ));
+                None
+            }
+            None => None,
+        };
         let trial_time_point = report
             .clinical_trial_time_point_id
             .clone()
@@ -1356,6 +1379,63 @@ mod tests {
             ("Nodule 1", None),
         ] {
             assert_eq!(role_from_label(label), role, "{label}");
+        }
+    }
+
+    #[test]
+    fn a_study_date_that_is_no_calendar_day_is_a_problem_and_the_visit_is_undated() {
+        // Month 13, day 99: the SR's Study Date cannot be a day. The other visit keeps its
+        // date; the bad one is named (file, SOP, field, value) and not used as a date.
+        let reports = vec![
+            report(
+                "1.1",
+                "S-A",
+                "20150105",
+                vec![group("Target lesion 1", "2.25.1", 40.0, liver())],
+            ),
+            report(
+                "1.2",
+                "S-B",
+                "20231399",
+                vec![group("Target lesion 1", "2.25.1", 28.0, liver())],
+            ),
+        ];
+        let (timeline, problems) = run(&reports);
+        let invalid: Vec<&Problem> = problems
+            .iter()
+            .filter(|p| p.kind == "invalid_date")
+            .collect();
+        assert_eq!(invalid.len(), 1, "{problems:?}");
+        assert_eq!(invalid[0].sop_instance_uid.as_deref(), Some("1.2"));
+        assert!(
+            invalid[0]
+                .message
+                .contains("Study Date (0008,0020) of the SR is \"20231399\""),
+            "{}",
+            invalid[0].message
+        );
+        // With no time point in the SR either, the group cannot be placed: that is a
+        // second problem, and the good visit stands alone.
+        assert!(
+            problems.iter().any(|p| p.kind == "no_timepoint"),
+            "{problems:?}"
+        );
+        let dates: Vec<Option<String>> = timeline.subjects[0]
+            .timepoints
+            .iter()
+            .map(|t| t.date.clone())
+            .collect();
+        assert_eq!(dates, [Some("2015-01-05".to_string())]);
+        // 2024-02-29 is a day (leap year); 2023-02-29 is not.
+        for (recorded, valid) in [("20240229", true), ("20230229", false)] {
+            let (_, problems) = run(&[report(
+                "1.3",
+                "S-C",
+                recorded,
+                vec![group("Target lesion 1", "2.25.1", 30.0, liver())],
+            )]);
+            let flagged = problems.iter().any(|p| p.kind == "invalid_date");
+            assert_eq!(flagged, !valid, "{recorded}: {problems:?}");
         }
     }
 
