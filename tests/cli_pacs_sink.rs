@@ -3,8 +3,10 @@
 //! studies they assess (found back with QIDO-RS), sending them again adds no instance, and
 //! a file that cannot be sent fails the run with a line naming the file and its study.
 //!
-//! The failure and credential tests put result SRs into `dicom-sr/` themselves (copies of
-//! a sample report with fixed SOP and Series Instance UIDs), to control what is sent.
+//! The failure and credential tests put extra DICOM files into `key-images/` themselves
+//! (copies of a sample report with fixed SOP and Series Instance UIDs, and a broken file),
+//! to control what is sent: the sink sends every `.dcm` there, while `dicom-sr/` holds
+//! only what the run itself wrote (anything else is removed by the run).
 
 mod common;
 
@@ -49,9 +51,10 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Writes the result SRs into `out/dicom-sr/`; returns (study, SOP Instance UID) of each.
+/// Writes the extra DICOM files into `out/key-images/`; returns (study, SOP Instance UID)
+/// of each.
 fn write_results(out: &Path) -> Vec<(String, String)> {
-    let folder = out.join("dicom-sr");
+    let folder = out.join("key-images");
     std::fs::create_dir_all(&folder).unwrap();
     RESULTS
         .iter()
@@ -230,7 +233,7 @@ fn c_store_stores_the_results_in_their_studies_once() {
 fn files_that_cannot_be_sent_fail_the_run_naming_file_and_study() {
     let dir = temp_dir("sink-fail");
     let results = write_results(&dir.join("out"));
-    std::fs::write(dir.join("out/dicom-sr/broken.dcm"), b"not DICOM").unwrap();
+    std::fs::write(dir.join("out/key-images/broken.dcm"), b"not DICOM").unwrap();
     // Nothing listens on this port (bound, then released).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -259,7 +262,7 @@ fn files_that_cannot_be_sent_fail_the_run_naming_file_and_study() {
         message.contains("not sent: the PACS stopped answering"),
         "{message}"
     );
-    let broken = dir.join("out/dicom-sr/broken.dcm");
+    let broken = dir.join("out/key-images/broken.dcm");
     assert!(
         message.contains(&format!(
             "pacs: not stored: {} (study unknown): not a DICOM Part 10 file",
@@ -268,7 +271,7 @@ fn files_that_cannot_be_sent_fail_the_run_naming_file_and_study() {
         "{message}"
     );
     for (n, (study, _)) in results.iter().enumerate() {
-        let file = dir.join(format!("out/dicom-sr/result{n}.dcm"));
+        let file = dir.join(format!("out/key-images/result{n}.dcm"));
         assert!(
             message.contains(&format!(
                 "pacs: not stored: {} (study {study}): ",

@@ -22,8 +22,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::assess::hex_sha256;
+use crate::out_lock::lock_output_folder;
 use crate::partial::{self, ShardManifest, FILE_PROBLEMS, IMAGES, LESIONS, MANIFEST, REPORTS};
 use crate::run::{config_record, finish_run, Stage};
+use crate::EXIT_BAD_INPUT;
 
 #[derive(Args)]
 pub struct MergeArgs {
@@ -95,6 +97,15 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         None => LesionRoles::default(),
     };
     let collected = join(&shards)?;
+    // One writer per output folder, as for `run` (taken once the shards are known good,
+    // so a refused merge writes nothing).
+    let _lock = match lock_output_folder(&settings.out) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("oncoread merge: {error:#}");
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
     let mut stages = vec![Stage {
         name: "merge",
         elapsed: started.elapsed(),
