@@ -116,9 +116,8 @@ fn not_applicable_problem(disease: timeline::Disease, skipped: &[Criterion]) -> 
     )
 }
 
-/// Criteria that read the raw timeline lesions ([`observed`]) instead of the RECIST
-/// preparation.
-/// A criterion that could not read the subject (see the subject's problems): no rows.
+/// A criterion that did not assess the subject (not applicable to its disease, or unable
+/// to read it; the subject's problems say which): no rows, NE.
 fn not_assessed(criterion: Criterion) -> assessment::CriterionAssessment {
     assessment::CriterionAssessment {
         criterion,
@@ -129,6 +128,8 @@ fn not_assessed(criterion: Criterion) -> assessment::CriterionAssessment {
     }
 }
 
+/// Criteria that read the raw timeline lesions ([`observed`]) instead of the RECIST
+/// preparation.
 fn reads_raw_lesions(criterion: Criterion) -> bool {
     matches!(
         criterion,
