@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{oncoread, repo, temp_dir};
+use common::{oncoread, repo, run_sample_with_formats, temp_dir};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -22,45 +22,7 @@ use std::process::Command;
 
 /// Runs the sample with `formats = ["json", "dicom-sr"]` into a new folder.
 fn sample_run(name: &str) -> PathBuf {
-    let dir = temp_dir(name);
-    let sample = repo().join("fixtures/sample");
-    let config = std::fs::read_to_string(repo().join("pipeline.toml")).unwrap();
-    let replacements = [
-        (
-            "path = \"fixtures/sample\"",
-            format!("path = {:?}", sample.to_str().unwrap()),
-        ),
-        (
-            "index = \".oncoread/index.sqlite\"",
-            format!("index = {:?}", dir.join("index.sqlite").to_str().unwrap()),
-        ),
-        (
-            "formats = [\"json\", \"csv\", \"html\"]",
-            "formats = [\"json\", \"dicom-sr\"]".to_string(),
-        ),
-    ];
-    let mut text = config;
-    for (from, to) in replacements {
-        assert!(text.contains(from), "pipeline.toml no longer has `{from}`");
-        text = text.replace(from, &to);
-    }
-    let config_path = dir.join("pipeline.toml");
-    std::fs::write(&config_path, text).unwrap();
-    let out = dir.join("out");
-    let run = oncoread(&[
-        "run",
-        "--config",
-        config_path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--reproducible",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    out
+    run_sample_with_formats(name, r#"["json", "dicom-sr"]"#, &[])
 }
 
 fn read_json(path: &Path) -> Value {

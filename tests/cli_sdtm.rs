@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{oncoread, repo, temp_dir};
+use common::{oncoread, repo, run_sample_with_formats, temp_dir};
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,48 +20,12 @@ use std::process::Command;
 
 /// Runs the sample with `formats = ["json", "csv", "sdtm"]` into a new folder.
 fn sample_run(name: &str) -> PathBuf {
-    let dir = temp_dir(name);
-    let sample = repo().join("fixtures/sample");
-    let config = std::fs::read_to_string(repo().join("pipeline.toml")).unwrap();
-    let replacements = [
-        (
-            "path = \"fixtures/sample\"",
-            format!("path = {:?}", sample.to_str().unwrap()),
-        ),
-        (
-            "index = \".oncoread/index.sqlite\"",
-            format!("index = {:?}", dir.join("index.sqlite").to_str().unwrap()),
-        ),
-        (
-            "formats = [\"json\", \"csv\", \"html\"]",
-            "formats = [\"json\", \"csv\", \"sdtm\"]".to_string(),
-        ),
-    ];
-    let mut text = config;
-    for (from, to) in replacements {
-        assert!(text.contains(from), "pipeline.toml no longer has `{from}`");
-        text = text.replace(from, &to);
-    }
-    let config_path = dir.join("pipeline.toml");
-    std::fs::write(&config_path, text).unwrap();
-    let out = dir.join("out");
-    let run = oncoread(&[
-        "run",
-        "--config",
-        config_path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--reproducible",
-        // The hand counts below are for these two criteria (pipeline.toml enables more).
-        "--criteria",
-        "recist1.1,irecist",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    out
+    // The hand counts below are for these two criteria (pipeline.toml enables more).
+    run_sample_with_formats(
+        name,
+        r#"["json", "csv", "sdtm"]"#,
+        &["--criteria", "recist1.1,irecist"],
+    )
 }
 
 fn read_json(path: &Path) -> Value {

@@ -44,3 +44,49 @@ pub fn holds_no_output(out: &Path) -> bool {
             .all(|e| e.file_name() == ".oncoread.lock"),
     }
 }
+
+/// Runs the sample trial with the repository's pipeline.toml into a new folder, writing
+/// `formats` (a TOML list such as `["json", "dicom-sr"]`) reproducibly, with `extra`
+/// command-line arguments; returns the output folder.
+pub fn run_sample_with_formats(name: &str, formats: &str, extra: &[&str]) -> PathBuf {
+    let dir = temp_dir(name);
+    let sample = repo().join("fixtures/sample");
+    let mut text = std::fs::read_to_string(repo().join("pipeline.toml")).unwrap();
+    let replacements = [
+        (
+            "path = \"fixtures/sample\"".to_string(),
+            format!("path = {:?}", sample.to_str().unwrap()),
+        ),
+        (
+            "index = \".oncoread/index.sqlite\"".to_string(),
+            format!("index = {:?}", dir.join("index.sqlite").to_str().unwrap()),
+        ),
+        (
+            "formats = [\"json\", \"csv\", \"html\"]".to_string(),
+            format!("formats = {formats}"),
+        ),
+    ];
+    for (from, to) in replacements {
+        assert!(text.contains(&from), "pipeline.toml no longer has `{from}`");
+        text = text.replace(&from, &to);
+    }
+    let config_path = dir.join("pipeline.toml");
+    std::fs::write(&config_path, text).unwrap();
+    let out = dir.join("out");
+    let mut args = vec![
+        "run",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--reproducible",
+    ];
+    args.extend_from_slice(extra);
+    let run = oncoread(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
