@@ -554,8 +554,8 @@ fn is_long_vr(vr: [u8; 2]) -> bool {
     )
 }
 
-/// VRs with a 16-bit length.
-fn is_short_vr(vr: [u8; 2]) -> bool {
+/// VRs with a 16-bit length (PS3.5 7.1.2).
+pub(crate) fn is_short_vr(vr: [u8; 2]) -> bool {
     matches!(
         &vr,
         b"AE"

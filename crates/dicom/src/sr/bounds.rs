@@ -110,30 +110,7 @@ fn explicit_header(cursor: &Cursor, big: bool) -> Option<(Tag, u32, usize)> {
     let vr = cursor.bytes.get(at + 4..at + 6)?;
     // The VRs with a 16-bit length (PS3.5 7.1.2); any other, an unknown one included, has
     // a 32-bit length as the parser reads it (an unknown VR is read like UN).
-    let short = matches!(
-        vr,
-        b"AE"
-            | b"AS"
-            | b"AT"
-            | b"CS"
-            | b"DA"
-            | b"DS"
-            | b"DT"
-            | b"FL"
-            | b"FD"
-            | b"IS"
-            | b"LO"
-            | b"LT"
-            | b"PN"
-            | b"SH"
-            | b"SL"
-            | b"SS"
-            | b"ST"
-            | b"TM"
-            | b"UI"
-            | b"UL"
-            | b"US"
-    );
+    let short = <[u8; 2]>::try_from(vr).is_ok_and(crate::header::is_short_vr);
     if !short {
         Some((tag, cursor.u32(at + 8, big)?, 12))
     } else {
