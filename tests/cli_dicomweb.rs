@@ -4,23 +4,19 @@
 
 mod common;
 
-use common::orthanc::{files_under, Orthanc};
+use common::orthanc::Orthanc;
+use common::pacs_source::{
+    dicom_files, killed_pacs_then_rerun_is_identical, read_json, stderr, without_provenance,
+    Protocol,
+};
 use common::{holds_no_output, repo, temp_dir};
 
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The four visits of one patient written with highdicom (CT images and TID 1500 reports,
 /// one of them amended): see fixtures/real/MANIFEST.md.
 const LONGITUDINAL: &str = "fixtures/real/generated/highdicom-longitudinal";
-
-fn dicom_files(folder: &Path) -> Vec<PathBuf> {
-    files_under(folder)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "dcm"))
-        .collect()
-}
 
 /// Runs oncoread with the given DICOMweb credentials in the environment.
 fn oncoread_with(args: &[&str], credentials: Option<(&str, &str)>) -> Output {
@@ -51,31 +47,6 @@ fn extract(input: &str, index: &Path, out: &Path, credentials: Option<(&str, &st
         ],
         credentials,
     )
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-/// The timeline without provenance (`source` names files or URLs) and without the
-/// problems' paths, which differ by nature between a folder and a PACS.
-fn without_provenance(mut timeline: Value) -> Value {
-    for subject in timeline["subjects"].as_array_mut().unwrap() {
-        for timepoint in subject["timepoints"].as_array_mut().unwrap() {
-            timepoint.as_object_mut().unwrap().remove("source");
-            for lesion in timepoint["lesions"].as_array_mut().unwrap() {
-                lesion.as_object_mut().unwrap().remove("source");
-            }
-        }
-    }
-    for problem in timeline["problems"].as_array_mut().unwrap() {
-        problem.as_object_mut().unwrap().remove("path");
-    }
-    timeline
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
@@ -261,139 +232,5 @@ fn run_over_dicomweb_gives_the_folder_runs_assessment() {
 
 #[test]
 fn orthanc_killed_during_a_run_fails_it_and_the_rerun_completes_it_identically() {
-    use std::process::Stdio;
-    let dir = temp_dir("dicomweb-killed");
-    // A trial with enough studies that the run is still fetching when Orthanc goes: 12
-    // subjects × 4 visits, small images (the images' pixels are never fetched anyway).
-    let trial = dir.join("trial");
-    let synth = oncoread_with(
-        &[
-            "synth",
-            "--out",
-            trial.to_str().unwrap(),
-            "--subjects",
-            "12",
-            "--timepoints",
-            "4",
-            "--slices",
-            "4",
-            "--matrix",
-            "32",
-        ],
-        None,
-    );
-    assert!(synth.status.success(), "{}", stderr(&synth));
-    let mut pacs = Orthanc::start(&dir.join("orthanc"), None);
-    pacs.stow(&dicom_files(&trial));
-    // The studies as the PACS lists them (QIDO-RS).
-    let listed: Vec<Value> = serde_json::from_str(&pacs.get("dicom-web/studies").unwrap()).unwrap();
-    let studies = listed.len();
-    assert!(studies >= 40, "{studies} studies");
-
-    // One study at a time, as a polite nightly job would.
-    let config = dir.join("pipeline.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[input]]\ndicomweb = \"{}\"\nconcurrency = 1\n\
-             [output]\nformats = [\"json\"]\n",
-            pacs.dicomweb()
-        ),
-    )
-    .unwrap();
-    let run = |name: &str| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_oncoread"));
-        command
-            .args([
-                "run",
-                "--reproducible",
-                "--config",
-                config.to_str().unwrap(),
-                "--out",
-                dir.join(name).to_str().unwrap(),
-                "--index",
-                dir.join(format!("{name}-index/index.sqlite"))
-                    .to_str()
-                    .unwrap(),
-            ])
-            .current_dir(repo())
-            .env_remove("ONCOREAD_DICOMWEB_USER")
-            .env_remove("ONCOREAD_DICOMWEB_PASSWORD")
-            .env_remove("ONCOREAD_DICOMWEB_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command
-    };
-    let uninterrupted = run("whole").output().unwrap();
-    assert!(uninterrupted.status.success(), "{}", stderr(&uninterrupted));
-
-    // The interrupted run: Orthanc is killed once four reports are in its cache.
-    let cache = dir.join("cut-index/dicomweb-cache");
-    let mut child = run("cut").spawn().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    loop {
-        let cached = std::fs::read_dir(&cache).map_or(0, |entries| {
-            entries
-                .filter(|e| {
-                    e.as_ref()
-                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "dcm"))
-                })
-                .count()
-        });
-        if cached >= 4 {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before Orthanc was killed: make the trial bigger"
-        );
-        assert!(std::time::Instant::now() < deadline, "no progress in 300 s");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    pacs.kill();
-    let interrupted = child.wait_with_output().unwrap();
-    assert_eq!(
-        interrupted.status.code(),
-        Some(2),
-        "{}",
-        stderr(&interrupted)
-    );
-    assert!(
-        stderr(&interrupted).contains("could not be fetched (run again to resume"),
-        "{}",
-        stderr(&interrupted)
-    );
-    assert!(holds_no_output(&dir.join("cut")), "nothing written half");
-    // Studies fetched whole before the kill are in the index; the others are not.
-    let source = format!("dicomweb:{}", pacs.dicomweb());
-    let kept = oncoread_pipeline::index::Index::open(&dir.join("cut-index/index.sqlite"))
-        .unwrap()
-        .synced_studies(&source)
-        .unwrap()
-        .len();
-    assert!(kept >= 1 && kept < studies, "{kept} of {studies} kept");
-
-    // Orthanc again on the same storage: the rerun fetches only the studies not kept and
-    // writes exactly what the uninterrupted run wrote.
-    pacs.restart();
-    let rerun = run("cut").output().unwrap();
-    assert!(rerun.status.success(), "{}", stderr(&rerun));
-    assert!(
-        stderr(&rerun).contains(&format!(
-            "dicomweb: {studies} studies, {} fetched (0 failed)",
-            studies - kept
-        )),
-        "{}",
-        stderr(&rerun)
-    );
-    for file in ["assessment.json", "timeline.json"] {
-        assert!(
-            std::fs::read(dir.join("whole").join(file)).unwrap()
-                == std::fs::read(dir.join("cut").join(file)).unwrap(),
-            "{file} differs from the uninterrupted run's"
-        );
-    }
-    // The generated trial and three runs' outputs: removed once passed (kept on failure).
-    drop(pacs);
-    let _ = std::fs::remove_dir_all(&dir);
+    killed_pacs_then_rerun_is_identical(Protocol::DicomWeb);
 }

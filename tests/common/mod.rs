@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses some of these
 
 pub mod orthanc;
+pub mod pacs_source;
 pub mod shards;
 pub mod slurm;
 
