@@ -106,8 +106,15 @@ fn sr_seeds_read_and_their_mutations_stay_bounded() {
             );
         }
     }
+    // Each kept input declares a length of gigabytes that the tree parser would allocate
+    // before reading: the header walk must refuse it first, naming the length.
     for input in regressions("sr_tree") {
-        let _ = read_sr_from_bytes(&input, "regression");
+        match read_sr_from_bytes(&input, "regression") {
+            Err(oncoread_dicom::sr::SrError::Unreadable { reason, .. }) => {
+                assert!(reason.contains(" declares "), "{reason}")
+            }
+            other => panic!("not refused by the header walk: {other:?}"),
+        }
     }
 }
 

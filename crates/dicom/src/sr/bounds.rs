@@ -133,14 +133,28 @@ fn fits(bytes: &[u8], tag: Tag, value_at: usize, length: u32) -> Result<usize, S
     Ok(length)
 }
 
+/// What an open level of the data set holds: a sequence holds items, an item holds
+/// data elements.
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    Sequence,
+    Item,
+}
+
+/// An open sequence or item: what it holds and its end offset (`None`: undefined length).
+#[derive(Clone, Copy)]
+struct Open {
+    level: Level,
+    end: Option<usize>,
+}
+
 fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> {
     let big = matches!(encoding, Encoding::ExplicitBig);
-    // Open sequences and items: their end offset, or `None` for an undefined length.
-    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
     loop {
         while open
             .last()
-            .is_some_and(|end| end.is_some_and(|e| cursor.pos >= e))
+            .is_some_and(|o| o.end.is_some_and(|e| cursor.pos >= e))
         {
             open.pop();
         }
@@ -155,23 +169,39 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> 
             return Ok(()); // the reader stops at Pixel Data
         }
         let value_at = cursor.pos + header_size;
-        // Item and sequence delimiters; any other (FFFE,xxxx) is read by the parser as a
-        // value of its declared length (found by fuzzing: (FFFE,FFFF) with 4 GB).
+        let in_sequence = open.last().is_some_and(|o| o.level == Level::Sequence);
+        // As the parser reads them: an item tag opens an item only inside a sequence; where
+        // data elements are expected it is a plain element of its declared length (found
+        // by fuzzing: an item tag inside an item, which this walk once descended into
+        // while the parser skipped it, so the two read the next header at different
+        // bytes). Delimiters close what they delimit; any other (FFFE,xxxx) is a value of
+        // its declared length (found by fuzzing: (FFFE,FFFF) with 4 GB).
         let is_delimiter = tag == Tag(0xFFFE, 0xE00D) || tag == Tag(0xFFFE, 0xE0DD);
-        let opens =
-            tag == Tag(0xFFFE, 0xE000) || length == UNDEFINED || is_sequence(cursor, tag, encoding);
+        let opens = if tag == Tag(0xFFFE, 0xE000) {
+            in_sequence.then_some(Level::Item)
+        } else if length == UNDEFINED || is_sequence(cursor, tag, encoding) {
+            Some(Level::Sequence)
+        } else {
+            None
+        };
         if is_delimiter {
-            if open.last().is_some_and(Option::is_none) {
+            if open.last().is_some_and(|o| o.end.is_none()) {
                 open.pop();
             }
             cursor.pos = value_at;
-        } else if opens {
+        } else if let Some(level) = opens {
             let end = if length == UNDEFINED {
                 None
             } else {
                 Some(value_at + fits(cursor.bytes, tag, value_at, length)?)
             };
-            if let (Some(end), Some(Some(outer))) = (end, open.last()) {
+            if let (
+                Some(end),
+                Some(Open {
+                    end: Some(outer), ..
+                }),
+            ) = (end, open.last())
+            {
                 if end > *outer {
                     return Err(format!(
                         "element ({:04X},{:04X}) at byte {value_at} ends past the item or \
@@ -181,7 +211,7 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> 
                     ));
                 }
             }
-            open.push(end);
+            open.push(Open { level, end });
             if open.len() > MAX_NESTING {
                 return Err(format!(
                     "sequences nested more than {MAX_NESTING} deep (at byte {value_at})"
@@ -278,5 +308,33 @@ mod tests {
             w.end_sequence().unwrap();
         }
         assert_eq!(check_declared_lengths(&part10(&w)), Ok(()));
+    }
+
+    #[test]
+    fn an_item_tag_among_an_items_elements_is_read_as_the_parser_reads_it() {
+        // Found by fuzzing (fuzz/regressions/sr_tree/oom-4292870399.dcm): inside an item, an
+        // item tag (FFFE,E000) of 13 bytes is a plain element to the parser, which skips
+        // its value; the header after it declares 4 GB and must be caught here. A walk
+        // that descended into the 13 bytes read other headers and let it through.
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
+        let mut bytes = part10(&w);
+        // (0040,A730) SQ and an item, both of undefined length.
+        bytes.extend_from_slice(b"\x40\x00\x30\xA7SQ\x00\x00\xFF\xFF\xFF\xFF");
+        bytes.extend_from_slice(b"\xFE\xFF\x00\xE0\xFF\xFF\xFF\xFF");
+        // (FFFE,E000) length 13: a sequence delimiter and five more bytes, then
+        // (0051,FF00) with an unknown VR and a 4 GB length.
+        bytes.extend_from_slice(b"\xFE\xFF\x00\xE0\x0D\x00\x00\x00");
+        bytes.extend_from_slice(b"\xFE\xFF\xDD\xE0\x00\x00\x00\x00\x40\x00\x00\xA3\x53");
+        let at = bytes.len();
+        bytes.extend_from_slice(b"\x51\x00\x00\xFFxx\x00\x00\xFF\x00\xE0\xFFabcd");
+        let error = check_declared_lengths(&bytes).unwrap_err();
+        assert_eq!(
+            error,
+            format!(
+                "element (0051,FF00) at byte {} declares 4292870399 bytes but only 4 remain in the file",
+                at + 12
+            )
+        );
     }
 }
