@@ -2,8 +2,10 @@
 
 Usage: read_assessment_sr.py FILE...  → one JSON object on standard output, by file:
 sop_class_uid, study_instance_uid, patient_id, the TID 1501 measurement groups
-(tracking identifier and UID, measurements by concept meaning in their unit) and the
-Qualitative Evaluations (response code value by Response Evaluation Method code value).
+(tracking identifier and UID, measurements by concept meaning in their unit, the codes
+of its Finding items) and the Qualitative Evaluations, each as its concept code value,
+its coded value and, when modified by one, its Response Evaluation Method; codes are
+[value, scheme, meaning].
 """
 import json
 import sys
@@ -11,19 +13,37 @@ import sys
 import highdicom as hd
 
 
-def responses(report):
-    out = {}
+def triple(code):
+    return [code.value, code.scheme_designator, code.meaning]
+
+
+def evaluations(report):
+    out = []
     for item in report[0].ContentSequence:
         name = item.ConceptNameCodeSequence[0]
         if (name.CodeValue, name.CodingSchemeDesignator) != ("C0034375", "UMLS"):
             continue
         for evaluation in item.ContentSequence:
             code = hd.sr.CodeContentItem.from_dataset(evaluation)
-            method = hd.sr.CodeContentItem.from_dataset(evaluation.ContentSequence[0])
-            assert code.name.value == "112048", code.name
-            assert method.name.value == "112021", method.name
-            out[method.value.value] = code.value.value
+            method = None
+            for modifier in getattr(evaluation, "ContentSequence", []):
+                modifier = hd.sr.CodeContentItem.from_dataset(modifier)
+                assert modifier.name.value == "112021", modifier.name
+                method = triple(modifier.value)
+            out.append({
+                "concept": code.name.value,
+                "value": triple(code.value),
+                "method": method,
+            })
     return out
+
+
+def findings(group):
+    return [
+        triple(hd.sr.CodeContentItem.from_dataset(item).value)
+        for item in group[0].ContentSequence
+        if item.ValueType == "CODE" and item.ConceptNameCodeSequence[0].CodeValue == "121071"
+    ]
 
 
 def main(paths):
@@ -41,13 +61,14 @@ def main(paths):
                 "measurements": {
                     m.name.meaning: [m.value, m.unit.value] for m in group.get_measurements()
                 },
+                "findings": findings(group),
             })
         result[path] = {
             "sop_class_uid": sr.SOPClassUID,
             "study_instance_uid": sr.StudyInstanceUID,
             "patient_id": sr.PatientID,
             "groups": groups,
-            "responses": responses(report),
+            "evaluations": evaluations(report),
         }
     json.dump(result, sys.stdout)
 

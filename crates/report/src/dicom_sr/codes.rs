@@ -1,10 +1,15 @@
-//! Every code the assessment SR uses (the README's table lists the same). DICOM codes where
-//! DICOM has them (PS3.16, as pydicom's concept dictionary spells them); the criteria
-//! without a DICOM code (CID 6147 holds RECIST 1.0/1.1, WHO and RANO) and the responses,
-//! which DICOM does not code, use the local scheme `99ONCOREAD` rather than guessed NCIt
-//! codes.
+//! Every code the assessment SR uses (the README's table lists the same, with where each
+//! was verified). DICOM codes where DICOM has them (PS3.16, as pydicom's concept
+//! dictionary spells them); NCI Thesaurus codes from CDISC SDTM Controlled Terminology
+//! otherwise (codelists C124298 "Category of Oncology Response Assessment", C96785
+//! "Oncology Response Assessment Result", C123650 "Tumor or Lesion Identification Test
+//! Results"). What neither has (irRECIST, imRECIST, RANO 2.0, LYRIC; the irRC responses;
+//! the baseline row; the accepted-read question) stays in the local scheme `99ONCOREAD`
+//! rather than a guessed code. The code meanings of NCIt codes are CDISC's submission
+//! value, or its synonym where the value is an abbreviation.
 
 use oncoread_criteria::assessment::{Criterion, Response};
+use oncoread_criteria::timeline::Role;
 use oncoread_dicom::sr_write::{code, Code};
 
 pub const LOCAL_SCHEME: &str = "99ONCOREAD";
@@ -111,12 +116,53 @@ pub fn response_evaluation_method() -> Code {
     code("112021", "DCM", "Response Evaluation Method")
 }
 
-/// The criterion as CID 6147 codes it, else in the local scheme.
+/// The scheme designator DICOM uses for the NCI Thesaurus (PS3.16 CID 6147 RANO).
+pub const NCIT: &str = "NCIt";
+
+/// A lesion's category: CID 6145 for targets and non-targets; DICOM has no code for a new
+/// lesion, so that is CDISC's TU result "NEW" (C123650).
+pub fn lesion_category(role: Role) -> Code {
+    match role {
+        Role::Target => target_at_baseline(),
+        Role::NonTarget => non_target_at_baseline(),
+        Role::New => code("C94522", NCIT, "NEW"),
+    }
+}
+
+pub fn best_overall_response() -> Code {
+    code("112049", "DCM", "Best Overall Response")
+}
+
+/// Whether this read is the one adjudication accepted: no DICOM or CDISC concept names
+/// the question (SDTM's RSACPTFL is a variable, not a term), so it is local; the answer
+/// is CID 230 Yes / No.
+pub fn accepted_read() -> Code {
+    code("ACCEPTED-READ", LOCAL_SCHEME, "Accepted read")
+}
+pub fn yes_no(answer: bool) -> Code {
+    if answer {
+        code("373066001", "SCT", "Yes")
+    } else {
+        code("373067005", "SCT", "No")
+    }
+}
+
+/// The criterion as CID 6147 codes it, else as CDISC's C124298 names it, else local.
 pub fn criterion(criterion: Criterion) -> Code {
     match criterion {
         Criterion::Recist11 => code("126081", "DCM", "RECIST 1.1"),
-        Criterion::Rano => code("C114879", "NCIt", "RANO"),
-        other => code(other.name(), LOCAL_SCHEME, criterion_display_name(other)),
+        Criterion::Rano => code("C114879", NCIT, "RANO"),
+        Criterion::Irecist => code("C136711", NCIT, "iRECIST"),
+        Criterion::Irrc => code("C126051", NCIT, "irRC"),
+        Criterion::Irano => code("C158263", NCIT, "IRANO 2015"),
+        Criterion::Mrecist => code("C126032", NCIT, "MRECIST LENCIONI LIVER CANCER 2010"),
+        Criterion::Choi => code("C122394", NCIT, "CHOI GIST 2008"),
+        Criterion::Percist => code("C126039", NCIT, "PERCIST"),
+        Criterion::Lugano => code("C126025", NCIT, "LUGANO CLASSIFICATION"),
+        local @ (Criterion::Irrecist
+        | Criterion::Imrecist
+        | Criterion::Rano2
+        | Criterion::Lyric) => code(local.name(), LOCAL_SCHEME, criterion_display_name(local)),
     }
 }
 
@@ -138,31 +184,130 @@ pub fn criterion_display_name(criterion: Criterion) -> &'static str {
     }
 }
 
-/// A response as the assessment spells it (code value), with its meaning.
+/// A response as CDISC's C96785 codes it; the irRC responses and the baseline row, which
+/// it does not hold, in the local scheme under the assessment's spelling.
 pub fn response(response: Response) -> Code {
-    let meaning = match response {
+    let (value, meaning) = match response {
+        Response::CR => ("C4870", "Complete Response"),
+        Response::PR => ("C18058", "Partial Response"),
+        Response::SD => ("C18213", "Stable Disease"),
+        Response::PD => ("C35571", "Progressive Disease"),
+        Response::NE => ("C62222", "Not Evaluable"),
+        Response::NonCrNonPd => ("C96700", "Non Complete Response/Non Progressive Disease"),
+        Response::ICR => ("C142357", "iCR"),
+        Response::IPR => ("C142358", "iPR"),
+        Response::ISD => ("C142359", "iSD"),
+        Response::IUPD => ("C142360", "iUPD"),
+        Response::ICPD => ("C142356", "iCPD"),
+        Response::NonICrNonIUpd => ("C142361", "NON-iCR/NON-iUPD"),
+        Response::PdUnconfirmed => ("C123607", "Unconfirmed Progressive Disease"),
+        Response::CMR => ("C123407", "Complete Metabolic Response"),
+        Response::PMR => ("C123609", "Partial Metabolic Response"),
+        Response::SMD => ("C123616", "Stable Metabolic Disease"),
+        Response::PMD => ("C123608", "Progressive Metabolic Disease"),
+        local => return code(local.as_str(), LOCAL_SCHEME, local_response_meaning(local)),
+    };
+    code(value, NCIT, meaning)
+}
+
+fn local_response_meaning(response: Response) -> &'static str {
+    match response {
         Response::Baseline => "Baseline",
-        Response::CR => "Complete Response",
-        Response::PR => "Partial Response",
-        Response::SD => "Stable Disease",
-        Response::PD => "Progressive Disease",
-        Response::NE => "Not Evaluable",
-        Response::NonCrNonPd => "Non-CR/Non-PD",
-        Response::ICR => "Immune Complete Response",
-        Response::IPR => "Immune Partial Response",
-        Response::ISD => "Immune Stable Disease",
-        Response::IUPD => "Immune Unconfirmed Progressive Disease",
-        Response::ICPD => "Immune Confirmed Progressive Disease",
-        Response::NonICrNonIUpd => "Non-iCR/Non-iUPD",
         Response::IrCR => "Immune-related Complete Response",
         Response::IrPR => "Immune-related Partial Response",
         Response::IrSD => "Immune-related Stable Disease",
         Response::IrPD => "Immune-related Progressive Disease",
-        Response::PdUnconfirmed => "Progressive Disease, unconfirmed",
-        Response::CMR => "Complete Metabolic Response",
-        Response::PMR => "Partial Metabolic Response",
-        Response::SMD => "Stable Metabolic Disease",
-        Response::PMD => "Progressive Metabolic Disease",
-    };
-    code(response.as_str(), LOCAL_SCHEME, meaning)
+        _ => response.as_str(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value_and_scheme(code: Code) -> (String, String) {
+        (code.value, code.scheme)
+    }
+
+    /// Every criterion, including those the sample run does not enable, against the
+    /// sources as written here: PS3.16 CID 6147 (126081 DCM RECIST 1.1, C114879 NCIt
+    /// RANO) and CDISC SDTM CT codelist C124298.
+    #[test]
+    fn criteria_have_their_cid_6147_or_cdisc_code() {
+        let expected = [
+            (Criterion::Recist11, "126081", "DCM"),
+            (Criterion::Irecist, "C136711", "NCIt"),
+            (Criterion::Irrc, "C126051", "NCIt"),
+            (Criterion::Irrecist, "irrecist", "99ONCOREAD"),
+            (Criterion::Imrecist, "imrecist", "99ONCOREAD"),
+            (Criterion::Rano, "C114879", "NCIt"),
+            (Criterion::Irano, "C158263", "NCIt"),
+            (Criterion::Rano2, "rano2", "99ONCOREAD"),
+            (Criterion::Mrecist, "C126032", "NCIt"),
+            (Criterion::Choi, "C122394", "NCIt"),
+            (Criterion::Percist, "C126039", "NCIt"),
+            (Criterion::Lugano, "C126025", "NCIt"),
+            (Criterion::Lyric, "lyric", "99ONCOREAD"),
+        ];
+        for (criterion, value, scheme) in expected {
+            assert_eq!(
+                value_and_scheme(super::criterion(criterion)),
+                (value.to_string(), scheme.to_string()),
+                "{criterion:?}"
+            );
+        }
+    }
+
+    /// Every response against CDISC SDTM CT codelist C96785 as written here; BL and the
+    /// irRC responses are not in it.
+    #[test]
+    fn responses_have_their_cdisc_code() {
+        let expected = [
+            (Response::Baseline, "BL", "99ONCOREAD"),
+            (Response::CR, "C4870", "NCIt"),
+            (Response::PR, "C18058", "NCIt"),
+            (Response::SD, "C18213", "NCIt"),
+            (Response::PD, "C35571", "NCIt"),
+            (Response::NE, "C62222", "NCIt"),
+            (Response::NonCrNonPd, "C96700", "NCIt"),
+            (Response::ICR, "C142357", "NCIt"),
+            (Response::IPR, "C142358", "NCIt"),
+            (Response::ISD, "C142359", "NCIt"),
+            (Response::IUPD, "C142360", "NCIt"),
+            (Response::ICPD, "C142356", "NCIt"),
+            (Response::NonICrNonIUpd, "C142361", "NCIt"),
+            (Response::IrCR, "irCR", "99ONCOREAD"),
+            (Response::IrPR, "irPR", "99ONCOREAD"),
+            (Response::IrSD, "irSD", "99ONCOREAD"),
+            (Response::IrPD, "irPD", "99ONCOREAD"),
+            (Response::PdUnconfirmed, "C123607", "NCIt"),
+            (Response::CMR, "C123407", "NCIt"),
+            (Response::PMR, "C123609", "NCIt"),
+            (Response::SMD, "C123616", "NCIt"),
+            (Response::PMD, "C123608", "NCIt"),
+        ];
+        for (response, value, scheme) in expected {
+            assert_eq!(
+                value_and_scheme(super::response(response)),
+                (value.to_string(), scheme.to_string()),
+                "{response:?}"
+            );
+        }
+    }
+
+    /// Code values are SH (16 characters at most) and meanings LO (64).
+    #[test]
+    fn every_code_fits_its_value_representation() {
+        let mut codes: Vec<Code> = Criterion::ALL_NAMED
+            .iter()
+            .chain([Criterion::Lugano, Criterion::Lyric].iter())
+            .map(|c| criterion(*c))
+            .collect();
+        codes.extend([Role::Target, Role::NonTarget, Role::New].map(lesion_category));
+        codes.extend([accepted_read(), yes_no(true), yes_no(false)]);
+        for code in codes {
+            assert!(code.value.len() <= 16, "{code:?}");
+            assert!(code.meaning.len() <= 64, "{code:?}");
+        }
+    }
 }

@@ -4,9 +4,12 @@
 //! - the lesions measured at that timepoint (TID 1501 groups): Tracking Identifier and
 //!   Tracking UID carried over from the source SRs, the TID 1502 time point, Finding
 //!   Site as coded in the source, Long axis / Short axis in mm, the measured image as
-//!   Source of Measurement, and the CID 6145 baseline category of targets / non-targets;
-//! - the response per criterion (Qualitative Evaluations): Current Response, modified by
-//!   the Response Evaluation Method (the criterion, CID 6147 where DICOM codes it);
+//!   Source of Measurement, and the lesion's category (CID 6145 target / non-target at
+//!   baseline; CDISC "NEW" for a new lesion);
+//! - Qualitative Evaluations: the response per criterion (Current Response, modified by
+//!   the Response Evaluation Method: the criterion, CID 6147 where DICOM codes it, else
+//!   CDISC's code), the best overall response at the criterion's last timepoint, and
+//!   whether adjudication accepted this read (see [`codes`] for every code's source);
 //! - the patient and study attributes the timeline's timepoint `source` carries (copied by
 //!   `extract` from the source SR), and the source SRs and images as Current Requested
 //!   Procedure Evidence.
@@ -24,7 +27,7 @@ use std::path::PathBuf;
 
 use dicom_dictionary_std::tags;
 use oncoread_criteria::assessment::{Assessment, SubjectAssessment};
-use oncoread_criteria::timeline::{Lesion, Role, ScanStatus, Source, Subject, Timeline, Timepoint};
+use oncoread_criteria::timeline::{Lesion, ScanStatus, Source, Subject, Timeline, Timepoint};
 use oncoread_dicom::sr_write::{
     self, hashed_uid, tag, ContentItem, DataSet, Evidence, Implementation, InstanceReference,
     Relationship, Value, COMPREHENSIVE_SR_STORAGE,
@@ -315,22 +318,18 @@ fn measurement_group(input: &SrInput<'_>, lesion: &Lesion) -> ContentItem {
             Value::Image(image),
         ));
     }
-    let category = match lesion.role {
-        Role::Target => Some(codes::target_at_baseline()),
-        Role::NonTarget => Some(codes::non_target_at_baseline()),
-        Role::New => None,
-    };
-    if let Some(category) = category {
-        group = group.with_child(ContentItem::new(
-            rel_contains(),
-            codes::finding(),
-            Value::Code(category),
-        ));
-    }
-    group
+    // The category as a second Finding: the shape of the highdicom-written fixtures (112075).
+    group.with_child(ContentItem::new(
+        rel_contains(),
+        codes::finding(),
+        Value::Code(codes::lesion_category(lesion.role)),
+    ))
 }
 
-/// The responses at this timepoint, one per criterion that scored it.
+/// The responses at this timepoint, one per criterion that scored it; at a criterion's
+/// last timepoint also its best overall response (known only once the read is complete,
+/// so it sits where the read ends rather than changing every earlier SR); and, when
+/// adjudication decided between reads, whether this read is the accepted one.
 fn qualitative_evaluations(input: &SrInput<'_>) -> Option<ContentItem> {
     let assessed = input.assessed?;
     let mut container =
@@ -343,18 +342,40 @@ fn qualitative_evaluations(input: &SrInput<'_>) -> Option<ContentItem> {
         else {
             continue;
         };
+        let by_criterion = || {
+            ContentItem::new(
+                Relationship::HasConceptMod,
+                codes::response_evaluation_method(),
+                Value::Code(codes::criterion(criterion.criterion)),
+            )
+        };
         container = container.with_child(
             ContentItem::new(
                 rel_contains(),
                 codes::current_response(),
                 Value::Code(codes::response(row.overall)),
             )
-            .with_child(ContentItem::new(
-                Relationship::HasConceptMod,
-                codes::response_evaluation_method(),
-                Value::Code(codes::criterion(criterion.criterion)),
-            )),
+            .with_child(by_criterion()),
         );
+        let is_last =
+            criterion.timepoints.last().map(|last| &last.timepoint_id) == Some(&row.timepoint_id);
+        if is_last {
+            container = container.with_child(
+                ContentItem::new(
+                    rel_contains(),
+                    codes::best_overall_response(),
+                    Value::Code(codes::response(criterion.best_overall_response)),
+                )
+                .with_child(by_criterion()),
+            );
+        }
+    }
+    if let Some(accepted) = assessed.accepted {
+        container = container.with_child(ContentItem::new(
+            rel_contains(),
+            codes::accepted_read(),
+            Value::Code(codes::yes_no(accepted)),
+        ));
     }
     (!container.children.is_empty()).then_some(container)
 }
