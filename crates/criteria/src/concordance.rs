@@ -537,8 +537,10 @@ pub fn cohen_kappa<T: Ord + Copy>(pairs: &[[T; 2]]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn kappa_of_a_published_two_by_two_table() {
+    fn kappa_of_a_published_two_by_two_table() -> TestResult {
         // The worked example of the Wikipedia article "Cohen's kappa": 50 items, both say
         // yes 20, both no 15, A yes / B no 5, A no / B yes 10 → p_o = 0.7, p_e = 0.5,
         // κ = 0.4.
@@ -547,8 +549,9 @@ mod tests {
         pairs.extend(std::iter::repeat_n(["no", "no"], 15));
         pairs.extend(std::iter::repeat_n(["yes", "no"], 5));
         pairs.extend(std::iter::repeat_n(["no", "yes"], 10));
-        let kappa = cohen_kappa(&pairs).unwrap();
+        let kappa = cohen_kappa(&pairs).ok_or("kappa is undefined for the published table")?;
         assert!((kappa - 0.4).abs() < 1e-12, "{kappa}");
+        Ok(())
     }
 
     #[test]
@@ -566,6 +569,8 @@ mod review_tests {
     use super::*;
     use crate::{assess_timeline, parse_timeline_json, Config};
 
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     /// One read: baseline 80 mm (T1 50 + T2 30), day 56 at `w8` mm split 5:3.
     fn read(subject: &str, reader: &str, w8: f64) -> serde_json::Value {
         let lesions = |sum: f64| {
@@ -580,13 +585,16 @@ mod review_tests {
         ]})
     }
 
-    fn review(subjects: Vec<serde_json::Value>, rules: &ReaderRules) -> (Assessment, Concordance) {
+    fn review(
+        subjects: Vec<serde_json::Value>,
+        rules: &ReaderRules,
+    ) -> TestResult<(Assessment, Concordance)> {
         let document = serde_json::json!({"schema": "oncoread.timeline/1", "subjects": subjects});
-        let timeline = parse_timeline_json(document.to_string().as_bytes()).unwrap();
+        let timeline = parse_timeline_json(document.to_string().as_bytes())?;
         let mut assessment =
-            assess_timeline(&timeline, &Config::default(), &[Criterion::Recist11]).unwrap();
+            assess_timeline(&timeline, &Config::default(), &[Criterion::Recist11])?;
         let concordance = review_reads(Some(&timeline), &mut assessment, rules);
-        (assessment, concordance)
+        Ok((assessment, concordance))
     }
 
     fn accepted(assessment: &Assessment) -> Vec<Option<bool>> {
@@ -594,7 +602,7 @@ mod review_tests {
     }
 
     #[test]
-    fn a_third_read_is_listed_as_a_problem_not_dropped_silently() {
+    fn a_third_read_is_listed_as_a_problem_not_dropped_silently() -> TestResult {
         // Three readers agreeing (W8 50 mm ≤ 0.7 × 80 = 56: PR each): R1 and R2 are
         // compared, R1 accepted; R3 is not accepted and the problem says why.
         let (assessment, concordance) = review(
@@ -604,7 +612,7 @@ mod review_tests {
                 read("S", "R3", 50.0),
             ],
             &ReaderRules::default(),
-        );
+        )?;
         assert_eq!(
             accepted(&assessment),
             [Some(true), Some(false), Some(false)]
@@ -615,22 +623,24 @@ mod review_tests {
         assert!(concordance.problems[0]
             .message
             .contains("subject S: 3 reads"));
+        Ok(())
     }
 
     #[test]
-    fn the_primary_reader_is_accepted_when_the_reads_agree() {
+    fn the_primary_reader_is_accepted_when_the_reads_agree() -> TestResult {
         let rules = ReaderRules {
             primary: Some("R2".into()),
             ..ReaderRules::default()
         };
         let (assessment, concordance) =
-            review(vec![read("S", "R1", 50.0), read("S", "R2", 50.0)], &rules);
+            review(vec![read("S", "R1", 50.0), read("S", "R2", 50.0)], &rules)?;
         assert_eq!(accepted(&assessment), [Some(false), Some(true)]);
         assert!(concordance.adjudication.is_empty());
+        Ok(())
     }
 
     #[test]
-    fn a_review_criterion_not_assessed_is_a_problem_and_nothing_is_accepted() {
+    fn a_review_criterion_not_assessed_is_a_problem_and_nothing_is_accepted() -> TestResult {
         // W8 50 mm vs 76 mm: PR vs SD under RECIST 1.1, but the review asks for iRECIST,
         // which was not assessed.
         let rules = ReaderRules {
@@ -638,7 +648,7 @@ mod review_tests {
             ..ReaderRules::default()
         };
         let (assessment, concordance) =
-            review(vec![read("S", "R1", 50.0), read("S", "R2", 76.0)], &rules);
+            review(vec![read("S", "R1", 50.0), read("S", "R2", 76.0)], &rules)?;
         assert_eq!(accepted(&assessment), [None, None]);
         assert_eq!(concordance.problems[0].kind, "reader_criterion_missing");
         // The RECIST comparison is still made: PR vs SD, one pair, no agreement.
@@ -647,5 +657,6 @@ mod review_tests {
             concordance.pairs[0].criteria[0].bor,
             [Response::PR, Response::SD]
         );
+        Ok(())
     }
 }

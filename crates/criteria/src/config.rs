@@ -685,8 +685,10 @@ pub(crate) fn choice<T: Copy>(
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn every_key_appears_in_the_effective_config_and_can_be_set_back() {
+    fn every_key_appears_in_the_effective_config_and_can_be_set_back() -> TestResult {
         let config = Config::default();
         let effective = config.effective();
         let listed: Vec<&String> = effective.keys().collect();
@@ -696,9 +698,10 @@ mod tests {
         // Round trip: feeding the effective values back gives the same config.
         let mut again = Config::default();
         for (key, value) in &effective {
-            again.set(key, value).unwrap();
+            again.set(key, value)?;
         }
         assert_eq!(again, config);
+        Ok(())
     }
 
     #[test]
@@ -717,7 +720,7 @@ mod tests {
     }
 
     #[test]
-    fn immune_criteria_spec_defaults() {
+    fn immune_criteria_spec_defaults() -> TestResult {
         // Spec §4.5 (irRC), §5.3 (irRECIST), §6 (imRECIST).
         let e = Config::default().effective();
         assert_eq!(e["irrc.pd_rel"], json!(0.25));
@@ -733,25 +736,28 @@ mod tests {
         assert_eq!(e["imrecist.pd_confirm_rule"], json!("still_pd_vs_nadir"));
         assert_eq!(e["imrecist.pfs_date"], json!("first_pd"));
         let mut c = Config::default();
-        c.set_text("irrc.pd_rel", "0.3").unwrap();
+        c.set_text("irrc.pd_rel", "0.3")?;
         assert_eq!(c.irrc.pd_rel, Fraction { num: 3, den: 10 });
         assert!(matches!(
             c.set_text("irrc.nope", "1"),
             Err(ConfigError::UnknownKey(_))
         ));
-        let err = c.set_text("imrecist.pd_confirm_rule", "twice").unwrap_err();
+        let err = c
+            .set_text("imrecist.pd_confirm_rule", "twice")
+            .err()
+            .ok_or("an unknown PD confirmation rule should be rejected")?;
         assert!(err.to_string().contains("imrecist.pd_confirm_rule"));
+        Ok(())
     }
 
     #[test]
-    fn text_values_and_errors() {
+    fn text_values_and_errors() -> TestResult {
         let mut c = Config::default();
-        c.set_text("recist.pd_rel", "0.25").unwrap();
+        c.set_text("recist.pd_rel", "0.25")?;
         assert_eq!(c.recist.pd_rel, Fraction { num: 25, den: 100 });
-        c.set_text("recist.pr_sticky", "false").unwrap();
+        c.set_text("recist.pr_sticky", "false")?;
         assert!(!c.recist.pr_sticky);
-        c.set_text("irecist.confirm_window_days", "[21,63]")
-            .unwrap();
+        c.set_text("irecist.confirm_window_days", "[21,63]")?;
         assert_eq!(c.irecist.confirm_window_days, (21, 63));
         assert!(matches!(
             c.set_text("recist.nope", "1"),
@@ -759,7 +765,9 @@ mod tests {
         ));
         let err = c
             .set_text("recist.confirmation_rule", "sometimes")
-            .unwrap_err();
+            .err()
+            .ok_or("an unknown confirmation rule should be rejected")?;
         assert!(err.to_string().contains("recist.confirmation_rule"));
+        Ok(())
     }
 }

@@ -446,8 +446,10 @@ mod tests {
     use super::*;
     use crate::timeline::{LesionStatus, Role};
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn spreadsheet_export_with_bom_crlf_quotes_and_empty_cells() {
+    fn spreadsheet_export_with_bom_crlf_quotes_and_empty_cells() -> TestResult {
         let text = "\u{feff}Subject_ID,timepoint_id,day,lesion_id,role,organ,nodal,long_axis_mm,short_axis_mm,status\r\n\
                     S1,BL,0,L1,target,\"liver, segment 4\",,33.0,,\r\n\
                     S1,BL,0,N1,target,lymph node,yes,,17,\r\n\
@@ -455,7 +457,7 @@ mod tests {
                     S1,W8,56,N1,target,,yes,,,too_small\r\n\
                     S1,W16,112,,,,,,,\r\n\
                     \r\n";
-        let timeline = parse_timeline_csv(text).unwrap();
+        let timeline = parse_timeline_csv(text)?;
         assert_eq!(timeline.subjects.len(), 1);
         let tps = &timeline.subjects[0].timepoints;
         assert_eq!(tps.len(), 3);
@@ -467,38 +469,47 @@ mod tests {
         assert_eq!(tps[1].lesions[0].role, Role::Target);
         assert!(tps[2].lesions.is_empty());
         assert_eq!(tps[2].scan, ScanStatus::Done);
+        Ok(())
     }
 
     #[test]
-    fn unknown_column_and_bad_cells_are_named() {
-        let err = parse_timeline_csv("subject_id,day,diameter\nS1,0,3\n").unwrap_err();
+    fn unknown_column_and_bad_cells_are_named() -> TestResult {
+        let err = parse_timeline_csv("subject_id,day,diameter\nS1,0,3\n")
+            .err()
+            .ok_or("an unknown column should be rejected")?;
         assert!(
             err.to_string().contains("unknown column \"diameter\""),
             "{err}"
         );
         let err =
             parse_timeline_csv("subject_id,day,lesion_id,role,long_axis_mm\nS1,0,L1,target,abc\n")
-                .unwrap_err();
+                .err()
+                .ok_or("a non-numeric long axis should be rejected")?;
         assert!(
             err.to_string().contains("line 2, column long_axis_mm"),
             "{err}"
         );
-        let err =
-            parse_timeline_csv("subject_id,day,lesion_id,role\nS1,0,L1,tumour\n").unwrap_err();
+        let err = parse_timeline_csv("subject_id,day,lesion_id,role\nS1,0,L1,tumour\n")
+            .err()
+            .ok_or("an unknown role should be rejected")?;
         assert!(err.to_string().contains("column role"), "{err}");
-        let err = parse_timeline_csv("subject_id,day,lesion_id\nS1,0,\"L1\n").unwrap_err();
+        let err = parse_timeline_csv("subject_id,day,lesion_id\nS1,0,\"L1\n")
+            .err()
+            .ok_or("an unclosed quote should be rejected")?;
         assert!(err.to_string().contains("not closed"), "{err}");
+        Ok(())
     }
 
     #[test]
-    fn fragments_and_missing_scan() {
+    fn fragments_and_missing_scan() -> TestResult {
         let text = "subject_id,day,scan,lesion_id,role,long_axis_mm,fragments_mm\n\
                     S1,0,,L1,target,30,\n\
                     S1,42,,L1,target,,12;9.5\n\
                     S1,84,missing,,,,\n";
-        let timeline = parse_timeline_csv(text).unwrap();
+        let timeline = parse_timeline_csv(text)?;
         let tps = &timeline.subjects[0].timepoints;
         assert_eq!(tps[1].lesions[0].fragments_mm, Some(vec![12.0, 9.5]));
         assert_eq!(tps[2].scan, ScanStatus::Missing);
+        Ok(())
     }
 }

@@ -71,26 +71,30 @@ pub fn format_iso_date(days: i64) -> String {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn formats_day_numbers_back_to_dates() {
+    fn formats_day_numbers_back_to_dates() -> TestResult {
         // Day numbers of `known_day_numbers`, and 2024-02-29 + 1 day = 2024-03-01.
         assert_eq!(format_iso_date(0), "1970-01-01");
         assert_eq!(format_iso_date(11_017), "2000-03-01");
-        let leap = parse_iso_date("2024-02-29").unwrap();
+        let leap = parse_iso_date("2024-02-29").ok_or("2024-02-29 should parse")?;
         assert_eq!(format_iso_date(leap + 1), "2024-03-01");
         assert_eq!(format_iso_date(leap - 59), "2024-01-01");
+        Ok(())
     }
 
     #[test]
-    fn known_day_numbers() {
+    fn known_day_numbers() -> TestResult {
         // Unix epoch, a leap day, and a span across a leap year counted by hand:
         // 2024-01-01 → 2024-03-01 is 31 (Jan) + 29 (Feb) = 60 days.
         assert_eq!(parse_iso_date("1970-01-01"), Some(0));
         assert_eq!(parse_iso_date("2000-03-01"), Some(11_017));
-        let jan = parse_iso_date("2024-01-01").unwrap();
-        let mar = parse_iso_date("2024-03-01").unwrap();
+        let jan = parse_iso_date("2024-01-01").ok_or("2024-01-01 should parse")?;
+        let mar = parse_iso_date("2024-03-01").ok_or("2024-03-01 should parse")?;
         assert_eq!(mar - jan, 60);
         assert!(parse_iso_date("2024-02-29").is_some());
+        Ok(())
     }
 
     #[test]

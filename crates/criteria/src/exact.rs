@@ -230,6 +230,8 @@ fn round_half_away(numerator: i128, denominator: i128) -> i128 {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
     fn millimetres_convert_without_binary_noise() {
         // 23.1 is 23.100000000000001421... in binary; it must be exactly 23 100 µm.
@@ -240,9 +242,11 @@ mod tests {
     }
 
     #[test]
-    fn boundaries_are_exact() {
-        let twenty = Fraction::parse_decimal("0.2").unwrap();
-        let thirty = Fraction::parse_decimal("0.3").unwrap();
+    fn boundaries_are_exact() -> TestResult {
+        let decimal =
+            |text: &str| Fraction::parse_decimal(text).ok_or(format!("{text:?} should parse"));
+        let twenty = decimal("0.2")?;
+        let thirty = decimal("0.3")?;
         // 27.0 → 32.4 mm is exactly +20 %.
         assert!(twenty.grown_by_at_least(32_400, 27_000));
         assert!(!twenty.grown_by_at_least(32_399, 27_000));
@@ -251,24 +255,13 @@ mod tests {
         assert!(!thirty.shrunk_by_at_least(23_101, 33_000));
         assert_eq!(twenty.one_plus().to_string(), "1.2");
         assert_eq!(thirty.one_minus().to_string(), "0.7");
-        assert_eq!(
-            Fraction::parse_decimal("0.25")
-                .unwrap()
-                .one_plus()
-                .to_string(),
-            "1.25"
-        );
-        assert_eq!(Fraction::parse_decimal("1.0").unwrap().to_string(), "1.0");
-        assert_eq!(
-            Fraction::parse_decimal("0.05")
-                .unwrap()
-                .one_minus()
-                .to_string(),
-            "0.95"
-        );
-        assert_eq!(Fraction::parse_decimal("1").unwrap().to_string(), "1");
+        assert_eq!(decimal("0.25")?.one_plus().to_string(), "1.25");
+        assert_eq!(decimal("1.0")?.to_string(), "1.0");
+        assert_eq!(decimal("0.05")?.one_minus().to_string(), "0.95");
+        assert_eq!(decimal("1")?.to_string(), "1");
         assert_eq!(Fraction::parse_decimal("-0.2"), None);
         assert_eq!(Fraction::parse_decimal("1e3"), None);
+        Ok(())
     }
 
     #[test]

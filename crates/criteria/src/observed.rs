@@ -329,14 +329,17 @@ pub(crate) fn problem_sink<'p>(
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn dates_round_trip_across_leap_days() {
+    fn dates_round_trip_across_leap_days() -> TestResult {
         // 2024-02-28 + 1 day is the leap day; + 2 days is 1 March (counted by hand).
-        let base = parse_iso_date("2024-02-28").unwrap();
+        let base = parse_iso_date("2024-02-28").ok_or("2024-02-28 should parse")?;
         assert_eq!(format_date(base + 1), "2024-02-29");
         assert_eq!(format_date(base + 2), "2024-03-01");
         assert_eq!(format_date(0), "1970-01-01");
         assert_eq!(format_date(-1), "1969-12-31");
+        Ok(())
     }
 
     #[test]

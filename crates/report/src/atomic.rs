@@ -55,25 +55,32 @@ fn temp_path(target: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn writes_the_bytes_and_leaves_no_temporary_file() {
+    fn writes_the_bytes_and_leaves_no_temporary_file() -> TestResult {
         let dir =
             std::env::temp_dir().join(format!("oncoread-report-atomic-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir)?;
         let target = dir.join("a.csv");
-        write_file(&target, b"first").unwrap();
-        write_file(&target, b"second").unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"second");
+        write_file(&target, b"first")?;
+        write_file(&target, b"second")?;
+        assert_eq!(std::fs::read(&target)?, b"second");
         assert!(!temp_path(&target).exists());
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 
     #[test]
-    fn a_missing_folder_is_an_error_naming_the_path() {
+    fn a_missing_folder_is_an_error_naming_the_path() -> TestResult {
         let target = std::env::temp_dir()
             .join(format!("oncoread-report-missing-{}", std::process::id()))
             .join("a.csv");
-        let error = write_file(&target, b"x").unwrap_err().to_string();
+        let error = write_file(&target, b"x")
+            .err()
+            .ok_or("writing into a missing folder should fail")?
+            .to_string();
         assert!(error.contains("oncoread-report-missing"), "{error}");
+        Ok(())
     }
 }

@@ -335,6 +335,8 @@ impl Svg {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
     fn ticks_fall_on_round_steps() {
         assert_eq!(
@@ -354,15 +356,14 @@ mod tests {
     }
 
     #[test]
-    fn shapes_escape_their_tooltips_and_round_coordinates() {
-        let mut svg = Svg::new("p", "waterfall", (100.0, 50.0), "A <plot>", "d").unwrap();
+    fn shapes_escape_their_tooltips_and_round_coordinates() -> TestResult {
+        let mut svg = Svg::new("p", "waterfall", (100.0, 50.0), "A <plot>", "d")?;
         svg.rect(
             (1.04, 2.0),
             (3.25, 4.0),
             "bar r-partial",
             Some("S&1: −30 %"),
-        )
-        .unwrap();
+        )?;
         let text = svg.finish();
         assert!(
             text.contains("<title id=\"p-t\">A &lt;plot></title>"),
@@ -373,5 +374,6 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("</svg>"));
+        Ok(())
     }
 }

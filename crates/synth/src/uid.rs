@@ -20,16 +20,21 @@ pub fn uid(seed: u64, names: &[&str]) -> String {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn uids_are_valid_and_stable() {
+    fn uids_are_valid_and_stable() -> TestResult {
         let a = uid(1, &["study", "SUBJ-001", "BL"]);
         assert_eq!(a, uid(1, &["study", "SUBJ-001", "BL"]));
         assert_ne!(a, uid(2, &["study", "SUBJ-001", "BL"]));
         assert!(a.len() <= 64);
-        let digits = a.strip_prefix("2.25.").unwrap();
+        let digits = a
+            .strip_prefix("2.25.")
+            .ok_or(format!("{a} does not start with 2.25."))?;
         assert!(digits.bytes().all(|b| b.is_ascii_digit()));
         assert!(!digits.starts_with('0'));
         assert!(IMPLEMENTATION_VERSION_NAME.len() <= 16);
+        Ok(())
     }
 }
 

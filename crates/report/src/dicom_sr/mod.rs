@@ -611,10 +611,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     /// One read by a reader with a non-ASCII name: a baseline with its study (a lesion
     /// without tracking UID or measured image), a missed scan, and a timepoint whose
     /// source names no study.
-    fn example() -> (Assessment, Timeline) {
+    fn example() -> Result<(Assessment, Timeline), serde_json::Error> {
         let timeline: Timeline = serde_json::from_value(json!({
             "schema": "oncoread.timeline/1",
             "subjects": [{
@@ -632,8 +634,7 @@ mod tests {
                                   "long_axis_mm": 10.0}]}
                 ]
             }]
-        }))
-        .unwrap();
+        }))?;
         let row = |id: &str, day: i64, overall: &str| {
             json!({"timepoint_id": id, "day": day, "overall": overall, "target": null,
                    "non_target": null, "new_lesions": null, "target_sum_mm": null,
@@ -655,15 +656,14 @@ mod tests {
                     "progression": null
                 }]
             }]
-        }))
-        .unwrap();
-        (assessment, timeline)
+        }))?;
+        Ok((assessment, timeline))
     }
 
     #[test]
-    fn timepoints_without_a_study_are_listed_not_dropped() {
-        let (assessment, timeline) = example();
-        let output = render(&assessment, &timeline, &ReportOptions::default()).unwrap();
+    fn timepoints_without_a_study_are_listed_not_dropped() -> TestResult {
+        let (assessment, timeline) = example()?;
+        let output = render(&assessment, &timeline, &ReportOptions::default())?;
         assert_eq!(output.files.len(), 1);
         let rows: Vec<&str> = output.index_csv.split("\r\n").collect();
         assert!(
@@ -686,22 +686,23 @@ mod tests {
         assert!(path.starts_with("dicom-sr/S_1-"), "{path}");
         assert!(path.ends_with("/BL.dcm"), "{path}");
         assert!(!path.contains('ü'), "{path}");
+        Ok(())
     }
 
     #[test]
-    fn a_non_ascii_reader_gives_utf8_and_a_lesion_without_uid_gets_a_stable_one() {
-        let (assessment, timeline) = example();
-        let first = render(&assessment, &timeline, &ReportOptions::default()).unwrap();
-        let again = render(&assessment, &timeline, &ReportOptions::default()).unwrap();
+    fn a_non_ascii_reader_gives_utf8_and_a_lesion_without_uid_gets_a_stable_one() -> TestResult {
+        let (assessment, timeline) = example()?;
+        let first = render(&assessment, &timeline, &ReportOptions::default())?;
+        let again = render(&assessment, &timeline, &ReportOptions::default())?;
         assert_eq!(first, again);
         let bytes = &first.files[0].bytes;
         assert!(bytes.windows(10).any(|w| w == b"ISO_IR 192"));
         let dir = std::env::temp_dir().join(format!("oncoread-dicom-sr-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir)?;
         let path = dir.join("BL.dcm");
-        std::fs::write(&path, bytes).unwrap();
-        let read = oncoread_dicom::sr::read_sr(&path).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::write(&path, bytes)?;
+        let read = oncoread_dicom::sr::read_sr(&path)?;
+        std::fs::remove_dir_all(&dir)?;
         assert!(read.is_tid1500);
         assert_eq!(read.study_instance_uid.as_deref(), Some("2.25.100"));
         assert_eq!(read.patient_id.as_deref(), Some("P1"));
@@ -712,9 +713,13 @@ mod tests {
         assert_eq!(read.observers[0].name.as_deref(), Some("Müller^Jürgen"));
         let group = &read.groups[0];
         assert_eq!(group.tracking_identifier.as_deref(), Some("T1"));
-        let uid = group.tracking_uid.as_deref().unwrap();
+        let uid = group
+            .tracking_uid
+            .as_deref()
+            .ok_or("the lesion group has no tracking UID")?;
         assert!(uid.starts_with("2.25.") && uid.len() <= 64, "{uid}");
         assert_eq!(group.measurements[0].value_si_mm, Some(20.5));
+        Ok(())
     }
 
     #[test]

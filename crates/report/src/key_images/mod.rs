@@ -360,6 +360,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn lesion_with(source: Value) -> Lesion {
         Lesion {
             lesion_id: "T1".into(),
@@ -371,7 +373,7 @@ mod tests {
     }
 
     #[test]
-    fn lines_on_the_first_lines_slice_are_kept() {
+    fn lines_on_the_first_lines_slice_are_kept() -> TestResult {
         let lesion = lesion_with(json!({"measurement_lines": [
             {"axis": "long", "graphic_data": [1.0, 2.0, 3.0, 4.0],
              "referenced_sop_instance_uid": "1.2", "image_path": "a.dcm"},
@@ -380,14 +382,15 @@ mod tests {
             {"axis": "short", "graphic_data": [5.0, 6.0, 7.0, 8.0],
              "referenced_sop_instance_uid": "1.3", "image_path": "b.dcm"}
         ]}));
-        let (lines, path) = plan_lines(&lesion).unwrap();
+        let (lines, path) = plan_lines(&lesion)?;
         assert_eq!(path, "a.dcm");
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[1].points, vec![(5.0, 6.0), (7.0, 8.0)]);
+        Ok(())
     }
 
     #[test]
-    fn bad_sources_name_the_field() {
+    fn bad_sources_name_the_field() -> TestResult {
         let cases = [
             (json!({}), "source.measurement_lines: no measurement line"),
             (
@@ -411,9 +414,12 @@ mod tests {
             ),
         ];
         for (source, expected) in cases {
-            let error = plan_lines(&lesion_with(source.clone())).unwrap_err();
+            let error = plan_lines(&lesion_with(source.clone()))
+                .err()
+                .ok_or(format!("{source}: should be rejected"))?;
             assert!(error.contains(expected), "{source}: {error}");
         }
+        Ok(())
     }
 
     #[test]

@@ -64,10 +64,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     /// One reader-less subject: a screening scan the day before baseline, a baseline with
     /// a target that has both axes and a node, and a follow-up where the target was not
     /// measured; a criterion that reports a bidimensional burden.
-    fn example() -> (Assessment, Timeline) {
+    fn example() -> Result<(Assessment, Timeline), serde_json::Error> {
         let timeline: Timeline = serde_json::from_value(json!({
             "schema": "oncoread.timeline/1",
             "subjects": [{
@@ -89,8 +91,7 @@ mod tests {
                      ]}
                 ]
             }]
-        }))
-        .unwrap();
+        }))?;
         let row = |id: &str, day: i64, overall: &str, burden: Option<f64>| {
             json!({"timepoint_id": id, "day": day, "overall": overall, "target": null,
                    "non_target": null, "new_lesions": null, "target_sum_mm": null,
@@ -111,30 +112,33 @@ mod tests {
                     "progression": null
                 }]
             }]
-        }))
-        .unwrap();
-        (assessment, timeline)
+        }))?;
+        Ok((assessment, timeline))
     }
 
-    fn csv_rows(files: &[(&str, String)], name: &str) -> Vec<String> {
-        let (_, text) = files.iter().find(|(n, _)| *n == name).unwrap();
-        text.split("\r\n")
+    fn csv_rows(files: &[(&str, String)], name: &str) -> Result<Vec<String>, String> {
+        let (_, text) = files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or(format!("no {name} among the rendered files"))?;
+        Ok(text
+            .split("\r\n")
             .filter(|l| !l.is_empty())
             .map(String::from)
-            .collect()
+            .collect())
     }
 
     #[test]
-    fn unusual_reads_are_written_as_sdtm_expects() {
-        let (assessment, timeline) = example();
-        let files = render(&assessment, &timeline, &ReportOptions::default()).unwrap();
+    fn unusual_reads_are_written_as_sdtm_expects() -> TestResult {
+        let (assessment, timeline) = example()?;
+        let files = render(&assessment, &timeline, &ReportOptions::default())?;
         let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
         assert_eq!(
             names,
             ["tu.json", "tu.csv", "tr.json", "tr.csv", "rs.json", "rs.csv"]
         );
 
-        let tu = csv_rows(&files, "tu.csv");
+        let tu = csv_rows(&files, "tu.csv")?;
         assert_eq!(
             tu[1..],
             [
@@ -143,7 +147,7 @@ mod tests {
             ]
         );
 
-        let tr = csv_rows(&files, "tr.csv");
+        let tr = csv_rows(&files, "tr.csv")?;
         let tests: Vec<String> = tr[1..]
             .iter()
             .map(|line| {
@@ -164,7 +168,7 @@ mod tests {
             ]
         );
 
-        let rs = csv_rows(&files, "rs.csv");
+        let rs = csv_rows(&files, "rs.csv")?;
         let tests: Vec<String> = rs[1..]
             .iter()
             .map(|line| {
@@ -182,25 +186,27 @@ mod tests {
             ]
         );
 
-        let tu_json: serde_json::Value = serde_json::from_str(&files[0].1).unwrap();
+        let tu_json: serde_json::Value = serde_json::from_str(&files[0].1)?;
         assert_eq!(
             tu_json["datasetJSONCreationDateTime"],
             FIXED_CREATION_DATETIME
         );
         assert_eq!(tu_json["sourceSystem"]["version"], "9.9.9");
         assert_eq!(tu_json["studyOID"], "ONC-9");
+        Ok(())
     }
 
     #[test]
-    fn the_creation_time_is_the_callers_when_given() {
-        let (assessment, timeline) = example();
+    fn the_creation_time_is_the_callers_when_given() -> TestResult {
+        let (assessment, timeline) = example()?;
         let options = ReportOptions {
             generated_at: Some("2026-11-27T20:00:00Z".into()),
             problems: Vec::new(),
             ..ReportOptions::default()
         };
-        let files = render(&assessment, &timeline, &options).unwrap();
-        let rs: serde_json::Value = serde_json::from_str(&files[4].1).unwrap();
+        let files = render(&assessment, &timeline, &options)?;
+        let rs: serde_json::Value = serde_json::from_str(&files[4].1)?;
         assert_eq!(rs["datasetJSONCreationDateTime"], "2026-11-27T20:00:00Z");
+        Ok(())
     }
 }
