@@ -90,7 +90,50 @@ pub fn read_sr_from_bytes_within(
         path: shown.to_string(),
         reason,
     })?;
-    read_opened(opened, shown.to_string())
+    let mut doc = read_opened(opened, shown.to_string())?;
+    identity_as_indexed(bytes, &mut doc);
+    Ok(doc)
+}
+
+/// Replaces the identifying values with the index's decoding of the same bytes (the
+/// header reader's), so a report and the index agree on its subject, and a value whose
+/// bytes are not valid in the declared character set comes out with U+FFFD (as pydicom
+/// gives it) where dicom-rs writes octal escapes such as `\303`, whose backslash is
+/// DICOM's value separator. Bytes without a Specific Character Set read as UTF-8 when
+/// valid, else as Latin-1 (see `header`). A file the header reader refuses keeps the
+/// tree's values.
+fn identity_as_indexed(bytes: &[u8], doc: &mut SrDocument) {
+    let Ok(record) = crate::header::read_header_from_bytes(bytes) else {
+        return;
+    };
+    let slots = [
+        (&mut doc.patient_id, record.patient_id),
+        (&mut doc.patient_name, record.patient_name),
+        (
+            &mut doc.clinical_trial_subject_id,
+            record.clinical_trial_subject_id,
+        ),
+        (
+            &mut doc.clinical_trial_time_point_id,
+            record.clinical_trial_time_point_id,
+        ),
+        (
+            &mut doc.clinical_trial_protocol_id,
+            record.clinical_trial_protocol_id,
+        ),
+    ];
+    for (slot, indexed) in slots {
+        // Trimmed as the tree's values are (`tree::string`).
+        let indexed = indexed
+            .map(|v| {
+                v.trim_matches(|c: char| c.is_whitespace() || c == '\0')
+                    .to_string()
+            })
+            .filter(|v| !v.is_empty());
+        if indexed.is_some() {
+            *slot = indexed;
+        }
+    }
 }
 
 fn check_file_size(size: u64, limits: &Limits, shown: &str) -> Result<(), SrError> {
