@@ -1046,6 +1046,21 @@ mod tests {
         assert_eq!(s.limits, Limits::default());
     }
 
+    /// The commented `[limits]` block of the repository's pipeline.toml states the
+    /// defaults: uncommented, it must parse to exactly `Limits::default()`.
+    #[test]
+    fn the_documented_limits_are_the_defaults() {
+        let documented: String = include_str!("../../../pipeline.toml")
+            .lines()
+            .skip_while(|line| *line != "# [limits]")
+            .take_while(|line| line.starts_with("# "))
+            .map(|line| format!("{}\n", &line[2..]))
+            .collect();
+        assert!(documented.contains("max_sr_content_items"), "{documented}");
+        let s = PipelineSettings::parse(&documented, "pipeline.toml", Path::new("")).unwrap();
+        assert_eq!(s.limits, Limits::default());
+    }
+
     #[test]
     fn limits_keys_set_what_they_name_and_the_rest_keep_their_defaults() {
         let text = "[limits]\nmax_sr_content_items = 2000000\nmax_sr_nesting = 64\n";
