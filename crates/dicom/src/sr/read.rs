@@ -297,3 +297,65 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::write::{write_part10, DataSetWriter, FileMeta, Vr};
+
+    fn small_sr() -> Vec<u8> {
+        let meta = FileMeta {
+            sop_class_uid: "1.2.840.10008.5.1.4.1.1.88.33",
+            sop_instance_uid: "2.25.7",
+            implementation_class_uid: "2.25.8",
+            implementation_version_name: "TEST",
+        };
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, meta.sop_class_uid).unwrap();
+        w.text(0x0008_0018, Vr::UI, meta.sop_instance_uid).unwrap();
+        w.text(0x0040_A040, Vr::CS, "CONTAINER").unwrap();
+        let mut bytes = Vec::new();
+        write_part10(&mut bytes, &meta, &w).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_file_larger_than_max_sr_file_bytes_is_refused_before_it_is_read() {
+        let bytes = small_sr();
+        let size = bytes.len() as u64;
+        let path = std::env::temp_dir().join(format!("oncoread-limits-{}.dcm", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let exact = Limits {
+            max_sr_file_bytes: size,
+            ..Limits::default()
+        };
+        assert!(read_sr_within(&path, &exact).is_ok());
+        let smaller = Limits {
+            max_sr_file_bytes: size - 1,
+            ..Limits::default()
+        };
+        let error = read_sr_within(&path, &smaller).unwrap_err();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(error.problem_kind(), "limit_exceeded");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: limit max_sr_file_bytes = {} exceeded: {size} bytes in the file",
+                path.display(),
+                size - 1
+            )
+        );
+        // The same from memory.
+        let error = read_sr_from_bytes_within(&bytes, "in memory", &smaller).unwrap_err();
+        assert!(matches!(
+            error,
+            SrError::LimitExceeded {
+                exceeded: LimitExceeded {
+                    key: LimitKey::MaxSrFileBytes,
+                    ..
+                },
+                ..
+            }
+        ));
+    }
+}
