@@ -14,6 +14,8 @@
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
+use flate2::read::DeflateDecoder;
+use std::io::Read;
 
 use crate::limits::{LimitExceeded, LimitKey, Limits};
 
@@ -96,7 +98,9 @@ pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<()
     let encoding = match transfer_syntax.as_deref() {
         Some("1.2.840.10008.1.2") => Encoding::ImplicitLittle,
         Some("1.2.840.10008.1.2.2") => Encoding::ExplicitBig,
-        Some(ts) if ts.starts_with("1.2.840.10008.1.2.1.99") => return Ok(()), // deflated
+        Some(ts) if ts.starts_with("1.2.840.10008.1.2.1.99") => {
+            return walk_deflated(bytes.get(cursor.pos..).unwrap_or_default(), limits);
+        }
         Some(_) => Encoding::ExplicitLittle,
         None => {
             let vr = bytes
@@ -110,6 +114,45 @@ pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<()
         }
     };
     walk_data_set(&mut cursor, encoding, limits)
+}
+
+/// A deflated data set (explicit VR little endian once inflated), inflated to at most
+/// `max_sr_file_bytes` so that a small file inflating to gigabytes is refused, then walked.
+/// Offsets in what the walk reports count from the start of the inflated data set. A
+/// stream that does not inflate is left to the parser, which reports it.
+fn walk_deflated(deflated: &[u8], limits: &Limits) -> Result<(), Refusal> {
+    let mut inflated = Vec::new();
+    let inflating = DeflateDecoder::new(deflated)
+        .take(limits.max_sr_file_bytes.saturating_add(1))
+        .read_to_end(&mut inflated);
+    if inflating.is_err() {
+        return Ok(());
+    }
+    if inflated.len() as u64 > limits.max_sr_file_bytes {
+        return Err(Refusal::Limit(LimitExceeded {
+            key: LimitKey::MaxSrFileBytes,
+            allowed: limits.max_sr_file_bytes,
+            found: inflated.len() as u64,
+            what: "bytes or more once the deflated data set is inflated",
+            at_byte: None,
+            element: None,
+        }));
+    }
+    let mut cursor = Cursor {
+        bytes: &inflated,
+        pos: 0,
+    };
+    walk_data_set(&mut cursor, Encoding::ExplicitLittle, limits).map_err(|refusal| match refusal {
+        Refusal::Malformed(reason) => {
+            Refusal::Malformed(format!("{reason} (in the inflated data set)"))
+        }
+        Refusal::Limit(mut exceeded) => {
+            exceeded.element = exceeded
+                .element
+                .map(|element| format!("{element} of the inflated data set"));
+            Refusal::Limit(exceeded)
+        }
+    })
 }
 
 /// Tag, defined or undefined length, header size of an explicit VR element.
@@ -423,6 +466,74 @@ mod tests {
                 sequence_end - 15 * 28
             )
         );
+    }
+
+    /// `data_set` deflated behind a meta group declaring Deflated Explicit VR Little Endian.
+    fn deflated_part10(data_set: &DataSetWriter) -> Vec<u8> {
+        use flate2::write::DeflateEncoder;
+        use std::io::Write;
+        let mut group = DataSetWriter::new();
+        group.ob(0x0002_0001, &[0, 1]).unwrap();
+        group.text(0x0002_0002, Vr::UI, META.sop_class_uid).unwrap();
+        group
+            .text(0x0002_0003, Vr::UI, META.sop_instance_uid)
+            .unwrap();
+        group
+            .text(0x0002_0010, Vr::UI, "1.2.840.10008.1.2.1.99")
+            .unwrap();
+        let mut length = DataSetWriter::new();
+        length.ul(0x0002_0000, group.bytes().len() as u32).unwrap();
+        let mut bytes = vec![0; 128];
+        bytes.extend_from_slice(b"DICM");
+        bytes.extend_from_slice(length.bytes());
+        bytes.extend_from_slice(group.bytes());
+        let mut encoder = DeflateEncoder::new(bytes, flate2::Compression::default());
+        encoder.write_all(data_set.bytes()).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_deflated_report_is_walked_once_inflated_and_its_inflated_size_is_capped() {
+        // 10,000 identical items deflate to a few hundred bytes.
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
+        w.begin_sequence(0x0040_A730).unwrap();
+        for _ in 0..10_000 {
+            w.begin_item().unwrap();
+            w.text(0x0040_A040, Vr::CS, "TEXT").unwrap();
+            w.end_item().unwrap();
+        }
+        w.end_sequence().unwrap();
+        let bytes = deflated_part10(&w);
+        assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
+        assert_eq!(check_declared_lengths(&bytes, &Limits::default()), Ok(()));
+
+        let few_items = Limits {
+            max_sr_content_items: 100,
+            ..Limits::default()
+        };
+        let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &few_items) else {
+            panic!("not refused by a limit");
+        };
+        assert_eq!((exceeded.allowed, exceeded.found), (100, 10_000));
+        // Inflated: the SOP Class UID element (8 + 30 bytes), the sequence header (12),
+        // then 28 bytes per item; the 101st item follows a hundred.
+        assert_eq!(exceeded.at_byte, Some(38 + 12 + 100 * 28));
+        assert_eq!(
+            exceeded.element.as_deref(),
+            Some("(FFFE,E000) of the inflated data set")
+        );
+
+        // Inflated, the data set is 38 + 12 + 10,000 × 28 + 8 bytes.
+        let small_files = Limits {
+            max_sr_file_bytes: 100_000,
+            ..Limits::default()
+        };
+        let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &small_files) else {
+            panic!("not refused by a limit");
+        };
+        assert_eq!(exceeded.key, LimitKey::MaxSrFileBytes);
+        assert_eq!((exceeded.allowed, exceeded.found), (100_000, 100_001));
     }
 
     #[test]
