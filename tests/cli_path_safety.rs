@@ -1,9 +1,11 @@
 //! Names taken from DICOM values never leave the output folder (issue 9, path safety).
 //!
 //! A copy of the sample trial whose SRs give hostile subject identifiers — a path that
-//! climbs out (`../../escaped`), an absolute path, a NUL byte, and an identifier of 300
-//! characters — goes through `oncoread run` with every output format that makes file names
-//! from those values (`dicom-sr`, `key-images`). Every file written must sit under the
+//! climbs out (`../../escaped`), an absolute path, a NUL byte, an identifier of 300
+//! characters, and two whose bytes are not valid in their character set (Latin-1 bytes
+//! with no Specific Character Set, an invalid UTF-8 sequence under ISO_IR 192) — goes
+//! through `oncoread run` with every output format that makes file names from those
+//! values (`dicom-sr`, `key-images`). Every file written must sit under the
 //! output folder, with name components free of NUL, `/`, `..` and control characters and
 //! no longer than 255 bytes (the common file-system limit), and nothing may appear beside
 //! the output folder.
@@ -11,6 +13,7 @@
 mod common;
 
 use common::{oncoread, repo, temp_dir};
+use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::open_file;
@@ -61,6 +64,42 @@ fn rename_subject(subject_folder: &Path, hostile: &str) {
     }
 }
 
+/// Gives every SR of `subject_folder` the Clinical Trial Subject ID `raw` as bytes, as
+/// written, under `charset` (`None`: no Specific Character Set, the default repertoire).
+fn rename_subject_raw(subject_folder: &Path, raw: &[u8], charset: Option<&str>) {
+    let reports = files_under(subject_folder).into_iter().filter(|p| {
+        p.parent()
+            .and_then(|d| d.file_name())
+            .is_some_and(|n| n == "SR")
+    });
+    for sr in reports {
+        let mut file = open_file(&sr).unwrap();
+        match charset {
+            Some(charset) => {
+                file.put(DataElement::new(
+                    tags::SPECIFIC_CHARACTER_SET,
+                    VR::CS,
+                    charset,
+                ));
+            }
+            None => {
+                file.remove_element(tags::SPECIFIC_CHARACTER_SET);
+            }
+        }
+        // Bytes, so that the writer copies them as they are instead of encoding text.
+        let mut value = raw.to_vec();
+        if value.len() % 2 == 1 {
+            value.push(b' ');
+        }
+        file.put(DataElement::new(
+            tags::CLINICAL_TRIAL_SUBJECT_ID,
+            VR::LO,
+            PrimitiveValue::U8(value.into()),
+        ));
+        file.write_to_file(&sr).unwrap();
+    }
+}
+
 #[test]
 fn hostile_subject_ids_give_safe_names_inside_the_output_folder() {
     let dir = temp_dir("path-safety");
@@ -76,6 +115,18 @@ fn hostile_subject_ids_give_safe_names_inside_the_output_folder() {
     for (folder, id) in hostile {
         rename_subject(&trial.join(folder), id);
     }
+    // 0xE9 0xFF: "éÿ" in ISO 8859-1, which readers (pydicom, dcmtk) apply to bytes
+    // outside the default repertoire when no character set is declared.
+    rename_subject_raw(&trial.join("SUBJ-005"), b"latin1-\xE9\xFF", None);
+    // 0xC3 0x28 0xFF under UTF-8: 0xC3 starts a two-byte sequence that "(" breaks, 0xFF
+    // is never valid; each maximal invalid subpart becomes one U+FFFD (Unicode 3.9,
+    // "U+FFFD substitution of maximal subparts"; pydicom decodes it the same way).
+    rename_subject_raw(
+        &trial.join("SUBJ-006"),
+        b"utf8-\xC3\x28\xFF",
+        Some("ISO_IR 192"),
+    );
+    let decoded = ["latin1-\u{E9}\u{FF}", "utf8-\u{FFFD}(\u{FFFD}"];
     let out = dir.join("work/out");
     let config = dir.join("pipeline.toml");
     std::fs::write(
@@ -106,6 +157,22 @@ fn hostile_subject_ids_give_safe_names_inside_the_output_folder() {
     for (_, id) in hostile {
         // DICOM pads and trims values; the id arrives without trailing padding.
         assert!(ids.contains(&id), "{id:?} not among {ids:?}");
+    }
+    // The bytes not valid in their character set: decoded, or replaced, the same way
+    // everywhere (never as octal escapes such as `\303`, whose backslash is DICOM's
+    // value separator).
+    for id in decoded {
+        assert!(ids.contains(&id), "{id:?} not among {ids:?}");
+    }
+    assert!(!ids.iter().any(|id| id.contains('\\')), "{ids:?}");
+    let sr_index = std::fs::read_to_string(out.join("dicom-sr/index.csv")).unwrap();
+    let indexed: std::collections::BTreeSet<&str> = sr_index
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+        .collect();
+    for id in decoded {
+        assert!(indexed.contains(id), "{id:?} not among {indexed:?}");
     }
 
     let written = files_under(&out);

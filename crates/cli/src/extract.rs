@@ -91,6 +91,7 @@ pub fn run(args: ExtractArgs) -> Result<u8> {
         dimse: dimse_options(&inputs),
         roles,
         pixels: Default::default(),
+        limits: Default::default(),
     };
     let (timeline, summary) = extract(&args.paths, &mut index, &options).context("extract")?;
     write_atomically(&args.output, |out| {

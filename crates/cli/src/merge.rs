@@ -261,6 +261,8 @@ fn settings_of(manifest: &ShardManifest, out: &Path) -> Result<PipelineSettings>
         pacs: None,
         readers: None,
         protocols: Default::default(),
+        // The merge reads no report: each shard read within its own [limits].
+        limits: Default::default(),
         criteria: CriteriaSettings {
             enabled: Some(manifest.criteria.join(",")),
             config,

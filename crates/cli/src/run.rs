@@ -151,6 +151,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             lbm_formula: lbm_formula_of(&settings.criteria.config),
             sequential: false,
         },
+        limits: settings.limits,
     };
     let extracted = extract(&roots, &mut index, &options);
     progress.finish();

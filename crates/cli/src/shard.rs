@@ -103,6 +103,7 @@ pub fn run_shard(mut settings: PipelineSettings, shard: ShardSpec) -> Result<u8>
             progress: Some(scan_progress),
             shard: Some(shard),
         },
+        limits: settings.limits,
         ..ExtractOptions::default()
     };
     let collected = collect(&roots, &mut index, &options);

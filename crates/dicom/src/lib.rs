@@ -2,6 +2,7 @@
 //!
 //! - [`header`]: the lean header reader behind `oncoread scan` (one [`header::HeaderRecord`]
 //!   per instance, read up to Pixel Data and never beyond).
+//! - [`limits`]: the resource limits an SR read works within (`[limits]` of pipeline.toml).
 //! - [`sr`]: reading SR documents, recognising TID 1500 and extracting its measurement
 //!   groups with units, codes and geometry as recorded.
 //! - [`geometry`]: SCOORD / SCOORD3D lengths in millimetres.
@@ -17,6 +18,7 @@ pub mod dataset_record;
 pub mod dicom_json;
 pub mod geometry;
 pub mod header;
+pub mod limits;
 pub mod measure;
 pub mod slice_pixels;
 pub mod sr;

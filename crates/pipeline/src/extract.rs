@@ -17,7 +17,8 @@ use std::sync::atomic::Ordering;
 
 use oncoread_criteria::timeline::{Problem, Timeline};
 use oncoread_dicom::header::HeaderRecord;
-use oncoread_dicom::sr::{read_sr, SrDocument};
+use oncoread_dicom::limits::Limits;
+use oncoread_dicom::sr::{read_sr_within, SrDocument};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -43,6 +44,8 @@ pub struct ExtractOptions {
     pub roles: LesionRoles,
     /// Pixel-derived values (SEG sizes, mean HU, SUL peak).
     pub pixels: PixelOptions,
+    /// What a report may cost to read (`[limits]` of pipeline.toml).
+    pub limits: Limits,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -88,6 +91,9 @@ pub enum ExtractError {
 pub struct ReportRead {
     pub path: String,
     pub document: Result<SrDocument, String>,
+    /// The problem kind of a failed read other than `sr_unreadable` (`limit_exceeded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem_kind: Option<String>,
 }
 
 /// What the sources hold, read but not yet assembled.
@@ -206,17 +212,28 @@ pub fn collect(
         if record.path.starts_with(SCHEME) || record.path.starts_with(dimse::SCHEME) {
             let sop = record.sop_instance_uid.as_deref().unwrap_or_default();
             // Named by its URL, like the index row, not by the cache file.
-            read_sr(&cached_report(&index_path, sop)).map(|mut document| {
+            read_sr_within(&cached_report(&index_path, sop), &options.limits).map(|mut document| {
                 document.path = record.path.clone();
                 document
             })
         } else {
-            read_sr(std::path::Path::new(&record.path))
+            read_sr_within(std::path::Path::new(&record.path), &options.limits)
         }
     };
-    let read_report = |r: &HeaderRecord| ReportRead {
-        path: r.path.clone(),
-        document: read(r).map_err(|e| e.to_string()),
+    let read_report = |r: &HeaderRecord| {
+        let (document, problem_kind) = match read(r) {
+            Ok(document) => (Ok(document), None),
+            Err(error) => {
+                let kind = error.problem_kind();
+                let kind = (kind != "sr_unreadable").then(|| kind.to_string());
+                (Err(error.to_string()), kind)
+            }
+        };
+        ReportRead {
+            path: r.path.clone(),
+            document,
+            problem_kind,
+        }
     };
     let reports: Vec<ReportRead> = match options.scan.threads {
         Some(1) => report_records.iter().map(read_report).collect(),
@@ -252,11 +269,17 @@ pub fn assemble_collected(
     let report_count = report_reads.len();
     let mut problems = file_problems;
     let mut reports = Vec::with_capacity(report_count);
-    for ReportRead { path, document } in report_reads {
+    for ReportRead {
+        path,
+        document,
+        problem_kind,
+    } in report_reads
+    {
         match document {
             Ok(doc) => reports.push(doc),
             Err(reason) => {
-                let mut problem = Problem::new("sr_unreadable", reason);
+                let kind = problem_kind.as_deref().unwrap_or("sr_unreadable");
+                let mut problem = Problem::new(kind, reason);
                 problem.path = Some(path);
                 problems.push(problem);
             }

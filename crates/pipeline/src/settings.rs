@@ -19,6 +19,9 @@
 //! dicomweb = "http://…"           # STOW-RS, or dimse = "AET@HOST:PORT" (C-STORE)
 //!
 //! [criteria]                      # enabled list and the dotted criteria keys
+//!
+//! [limits]                        # optional: what one report may cost to read
+//! max_sr_content_items = 100000
 //! ```
 //!
 //! Relative paths in the file are taken from the file's own folder, so a run does not
@@ -28,6 +31,7 @@
 use std::path::{Path, PathBuf};
 
 use oncoread_criteria::Config;
+use oncoread_dicom::limits::Limits;
 
 use crate::dicomweb::{Auth, ClientOptions, DicomWebError, SyncOptions};
 use crate::pacs_sink::{Destination, PacsSink};
@@ -230,6 +234,8 @@ pub struct PipelineSettings {
     pub readers: Option<oncoread_criteria::adjudication::ReaderRules>,
     /// `[protocols.NAME]`: named criteria configurations (protocol versions, amendments).
     pub protocols: Vec<crate::reader_settings::Protocol>,
+    /// `[limits]`: what one report may cost to read (defaults: [`Limits::default`]).
+    pub limits: Limits,
 }
 
 /// The `[criteria]` table: which criteria, and the config keys.
@@ -404,6 +410,7 @@ impl PipelineSettings {
                 ))
             }
         };
+        let limits = take_limits(&mut table, file)?;
         let readers = crate::reader_settings::take_readers(&mut table, file)?;
         let protocols = crate::reader_settings::take_protocols(&mut table, &criteria, file)?;
         reject_unknown(&table, "", file)?;
@@ -422,6 +429,7 @@ impl PipelineSettings {
             criteria,
             readers,
             protocols,
+            limits,
         })
     }
 }
@@ -710,6 +718,40 @@ pub(crate) fn criteria_settings(
         settings.keys_set.push((key, value));
     }
     Ok(settings)
+}
+
+/// The `[limits]` table; a key not given keeps its default.
+fn take_limits(table: &mut toml::Table, file: &str) -> Result<Limits, SettingsError> {
+    let mut section = take_table(table, "limits", file)?;
+    let mut limits = Limits::default();
+    // Nesting above this risks the tree parser's recursion reaching the end of a reader
+    // thread's stack, which would abort the run instead of refusing one file.
+    const MAX_NESTING_ALLOWED: i64 = 1024;
+    let mut positive = |key: &str, max: i64| -> Result<Option<i64>, SettingsError> {
+        match take_integer(&mut section, key, "limits", file)? {
+            None => Ok(None),
+            Some(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            Some(n) => Err(SettingsError::Key {
+                file: file.to_string(),
+                key: dotted("limits", key),
+                message: format!("expected 1 to {max}, found {n}"),
+            }),
+        }
+    };
+    if let Some(n) = positive("max_sr_file_bytes", i64::MAX)? {
+        limits.max_sr_file_bytes = n.unsigned_abs();
+    }
+    if let Some(n) = positive("max_element_bytes", i64::MAX)? {
+        limits.max_element_bytes = n.unsigned_abs();
+    }
+    if let Some(n) = positive("max_sr_nesting", MAX_NESTING_ALLOWED)? {
+        limits.max_sr_nesting = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = positive("max_sr_content_items", i64::MAX)? {
+        limits.max_sr_content_items = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    reject_unknown(&section, "limits", file)?;
+    Ok(limits)
 }
 
 fn take_table(
@@ -1001,6 +1043,56 @@ mod tests {
         );
         assert!(!s.reproducible);
         assert_eq!(s.key_image_ct_window, None);
+        assert_eq!(s.limits, Limits::default());
+    }
+
+    /// The commented `[limits]` block of the repository's pipeline.toml states the
+    /// defaults: uncommented, it must parse to exactly `Limits::default()`.
+    #[test]
+    fn the_documented_limits_are_the_defaults() {
+        let documented: String = include_str!("../../../pipeline.toml")
+            .lines()
+            .skip_while(|line| *line != "# [limits]")
+            .take_while(|line| line.starts_with("# "))
+            .map(|line| format!("{}\n", &line[2..]))
+            .collect();
+        assert!(documented.contains("max_sr_content_items"), "{documented}");
+        let s = PipelineSettings::parse(&documented, "pipeline.toml", Path::new("")).unwrap();
+        assert_eq!(s.limits, Limits::default());
+    }
+
+    #[test]
+    fn limits_keys_set_what_they_name_and_the_rest_keep_their_defaults() {
+        let text = "[limits]\nmax_sr_content_items = 2000000\nmax_sr_nesting = 64\n";
+        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new("")).unwrap();
+        assert_eq!(s.limits.max_sr_content_items, 2_000_000);
+        assert_eq!(s.limits.max_sr_nesting, 64);
+        // The documented defaults (README, pipeline.toml): 256 MiB and 64 MiB.
+        assert_eq!(s.limits.max_sr_file_bytes, 268_435_456);
+        assert_eq!(s.limits.max_element_bytes, 67_108_864);
+        for (text, expected) in [
+            (
+                "[limits]\nmax_sr_nesting = 5000",
+                "pipeline.toml: limits.max_sr_nesting: expected 1 to 1024, found 5000",
+            ),
+            (
+                "[limits]\nmax_sr_content_items = 0",
+                "pipeline.toml: limits.max_sr_content_items: expected 1 to",
+            ),
+            (
+                "[limits]\nmax_element_bytes = \"64M\"",
+                "pipeline.toml: limits.max_element_bytes: expected an integer, found string",
+            ),
+            (
+                "[limits]\nmax_items = 5",
+                "pipeline.toml: limits.max_items: unknown key",
+            ),
+        ] {
+            let error = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))
+                .unwrap_err()
+                .to_string();
+            assert!(error.starts_with(expected), "{text}: {error}");
+        }
     }
 
     #[test]

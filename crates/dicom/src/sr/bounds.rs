@@ -3,22 +3,35 @@
 //!
 //! Why: the tree parser (dicom-object) sizes its buffer from an element's declared length
 //! before reading the value, so a length of gigabytes in a file of kilobytes costs
-//! gigabytes and minutes (found by fuzzing, RELIABILITY.md); and it descends into nested
-//! sequences recursively, so thousands of levels exhaust the stack. This walk reads only
-//! headers: every defined length must fit in the bytes that remain (and in its enclosing
-//! item or sequence), and nesting must stay within [`MAX_NESTING`].
+//! gigabytes and minutes (found by fuzzing, RELIABILITY.md); it descends into nested
+//! sequences recursively, so thousands of levels exhaust the stack; and it materialises
+//! every content item, so a million of them cost memory in proportion. This walk reads
+//! only headers, in memory that does not grow with the file (one entry per open
+//! sequence or item, itself capped): every defined length must fit in the bytes that
+//! remain (and in its enclosing item or sequence), and the [`Limits`] on element size,
+//! nesting and content items must hold.
 
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
+use flate2::read::DeflateDecoder;
+use std::io::Read;
 
-/// Sequences and items open at once (each SR content level opens two: the Content
-/// Sequence and its item). TID 1500 reports nest about a dozen; 256 leaves room for any
-/// real producer and keeps the parser's recursion far from the stack's end.
-pub const MAX_NESTING: usize = 256;
+use crate::limits::{LimitExceeded, LimitKey, Limits};
+
+/// Why the walk refuses a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The file contradicts itself (a length past its end or its enclosing item).
+    Malformed(String),
+    /// The file is consistent but goes past a configured limit.
+    Limit(LimitExceeded),
+}
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
+const ITEM: Tag = Tag(0xFFFE, 0xE000);
+const CONTENT_SEQUENCE: Tag = Tag(0x0040, 0xA730);
 
 #[derive(Clone, Copy)]
 enum Encoding {
@@ -51,10 +64,10 @@ impl Cursor<'_> {
     }
 }
 
-/// `Ok` when every declared length fits and nesting is bounded; else why not, naming the
+/// `Ok` when every declared length fits and the limits hold; else why not, naming the
 /// element and its byte offset. Files it cannot judge (deflated, truncated headers) are
 /// left to the parser, which reports them.
-pub(crate) fn check_declared_lengths(bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
     let start = if bytes.get(128..132) == Some(b"DICM") {
         132
     } else if bytes.get(0..4) == Some(b"DICM") {
@@ -73,8 +86,9 @@ pub(crate) fn check_declared_lengths(bytes: &[u8]) -> Result<(), String> {
         let value_at = cursor.pos + header;
         let value = fits(bytes, tag, value_at, length)?;
         if tag == Tag(0x0002, 0x0010) {
+            let uid = bytes.get(value_at..value_at + value).unwrap_or_default();
             transfer_syntax = Some(
-                String::from_utf8_lossy(&bytes[value_at..value_at + value])
+                String::from_utf8_lossy(uid)
                     .trim_end_matches(['\0', ' '])
                     .to_string(),
             );
@@ -84,7 +98,9 @@ pub(crate) fn check_declared_lengths(bytes: &[u8]) -> Result<(), String> {
     let encoding = match transfer_syntax.as_deref() {
         Some("1.2.840.10008.1.2") => Encoding::ImplicitLittle,
         Some("1.2.840.10008.1.2.2") => Encoding::ExplicitBig,
-        Some(ts) if ts.starts_with("1.2.840.10008.1.2.1.99") => return Ok(()), // deflated
+        Some(ts) if ts.starts_with("1.2.840.10008.1.2.1.99") => {
+            return walk_deflated(bytes.get(cursor.pos..).unwrap_or_default(), limits);
+        }
         Some(_) => Encoding::ExplicitLittle,
         None => {
             let vr = bytes
@@ -97,7 +113,46 @@ pub(crate) fn check_declared_lengths(bytes: &[u8]) -> Result<(), String> {
             }
         }
     };
-    walk_data_set(&mut cursor, encoding)
+    walk_data_set(&mut cursor, encoding, limits)
+}
+
+/// A deflated data set (explicit VR little endian once inflated), inflated to at most
+/// `max_sr_file_bytes` so that a small file inflating to gigabytes is refused, then walked.
+/// Offsets in what the walk reports count from the start of the inflated data set. A
+/// stream that does not inflate is left to the parser, which reports it.
+fn walk_deflated(deflated: &[u8], limits: &Limits) -> Result<(), Refusal> {
+    let mut inflated = Vec::new();
+    let inflating = DeflateDecoder::new(deflated)
+        .take(limits.max_sr_file_bytes.saturating_add(1))
+        .read_to_end(&mut inflated);
+    if inflating.is_err() {
+        return Ok(());
+    }
+    if inflated.len() as u64 > limits.max_sr_file_bytes {
+        return Err(Refusal::Limit(LimitExceeded {
+            key: LimitKey::MaxSrFileBytes,
+            allowed: limits.max_sr_file_bytes,
+            found: inflated.len() as u64,
+            what: "bytes or more once the deflated data set is inflated",
+            at_byte: None,
+            element: None,
+        }));
+    }
+    let mut cursor = Cursor {
+        bytes: &inflated,
+        pos: 0,
+    };
+    walk_data_set(&mut cursor, Encoding::ExplicitLittle, limits).map_err(|refusal| match refusal {
+        Refusal::Malformed(reason) => {
+            Refusal::Malformed(format!("{reason} (in the inflated data set)"))
+        }
+        Refusal::Limit(mut exceeded) => {
+            exceeded.element = exceeded
+                .element
+                .map(|element| format!("{element} of the inflated data set"));
+            Refusal::Limit(exceeded)
+        }
+    })
 }
 
 /// Tag, defined or undefined length, header size of an explicit VR element.
@@ -119,18 +174,21 @@ fn explicit_header(cursor: &Cursor, big: bool) -> Option<(Tag, u32, usize)> {
 }
 
 /// The length as `usize` when the value fits in the bytes after `value_at`.
-fn fits(bytes: &[u8], tag: Tag, value_at: usize, length: u32) -> Result<usize, String> {
+fn fits(bytes: &[u8], tag: Tag, value_at: usize, length: u32) -> Result<usize, Refusal> {
     let remaining = bytes.len().saturating_sub(value_at);
     let length = usize::try_from(length).unwrap_or(usize::MAX);
     if length > remaining {
-        return Err(format!(
-            "element ({:04X},{:04X}) at byte {value_at} declares {length} bytes but only \
-             {remaining} remain in the file",
-            tag.group(),
-            tag.element()
-        ));
+        return Err(Refusal::Malformed(format!(
+            "element {} at byte {value_at} declares {length} bytes but only {remaining} \
+             remain in the file",
+            tag_text(tag)
+        )));
     }
     Ok(length)
+}
+
+fn tag_text(tag: Tag) -> String {
+    format!("({:04X},{:04X})", tag.group(), tag.element())
 }
 
 /// What an open level of the data set holds: a sequence holds items, an item holds
@@ -141,16 +199,52 @@ enum Level {
     Item,
 }
 
-/// An open sequence or item: what it holds and its end offset (`None`: undefined length).
-#[derive(Clone, Copy)]
+/// An open sequence or item of the walk.
 struct Open {
     level: Level,
+    /// Its end offset, or `None` for an undefined length.
     end: Option<usize>,
+    /// A Content Sequence: its items are content items.
+    content_sequence: bool,
 }
 
-fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> {
+/// Content items counted so far, and where the limit was first passed.
+#[derive(Default)]
+struct ContentItems {
+    count: u64,
+    first_past_limit: Option<usize>,
+}
+
+impl ContentItems {
+    /// Counts the item at `at`. The count goes on past the limit (it costs nothing: the
+    /// walk is linear in the file, which `max_sr_file_bytes` caps) so that the problem can
+    /// say how many the file holds.
+    fn count(&mut self, at: usize, limits: &Limits) {
+        self.count += 1;
+        if self.count > limits.max_sr_content_items as u64 && self.first_past_limit.is_none() {
+            self.first_past_limit = Some(at);
+        }
+    }
+
+    fn verdict(&self, limits: &Limits) -> Result<(), Refusal> {
+        match self.first_past_limit {
+            None => Ok(()),
+            Some(at) => Err(Refusal::Limit(LimitExceeded {
+                key: LimitKey::MaxSrContentItems,
+                allowed: limits.max_sr_content_items as u64,
+                found: self.count,
+                what: "content items",
+                at_byte: Some(at as u64),
+                element: Some(tag_text(ITEM)),
+            })),
+        }
+    }
+}
+
+fn walk_data_set(cursor: &mut Cursor, encoding: Encoding, limits: &Limits) -> Result<(), Refusal> {
     let big = matches!(encoding, Encoding::ExplicitBig);
     let mut open: Vec<Open> = Vec::new();
+    let mut content_items = ContentItems::default();
     loop {
         while open
             .last()
@@ -163,10 +257,11 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> 
             _ => explicit_header(cursor, big),
         };
         let Some((tag, length, header_size)) = header else {
-            return Ok(()); // end of file (or a truncated header: the parser says so)
+            // End of file (or a truncated header: the parser says so).
+            return content_items.verdict(limits);
         };
         if open.is_empty() && (tag.group(), tag.element()) == PIXEL_DATA {
-            return Ok(()); // the reader stops at Pixel Data
+            return content_items.verdict(limits); // the reader stops at Pixel Data
         }
         let value_at = cursor.pos + header_size;
         let in_sequence = open.last().is_some_and(|o| o.level == Level::Sequence);
@@ -177,7 +272,7 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> 
         // bytes). Delimiters close what they delimit; any other (FFFE,xxxx) is a value of
         // its declared length (found by fuzzing: (FFFE,FFFF) with 4 GB).
         let is_delimiter = tag == Tag(0xFFFE, 0xE00D) || tag == Tag(0xFFFE, 0xE0DD);
-        let opens = if tag == Tag(0xFFFE, 0xE000) {
+        let opens = if tag == ITEM {
             in_sequence.then_some(Level::Item)
         } else if length == UNDEFINED || is_sequence(cursor, tag, encoding) {
             Some(Level::Sequence)
@@ -203,23 +298,45 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding) -> Result<(), String> 
             ) = (end, open.last())
             {
                 if end > *outer {
-                    return Err(format!(
-                        "element ({:04X},{:04X}) at byte {value_at} ends past the item or \
-                         sequence that holds it",
-                        tag.group(),
-                        tag.element()
-                    ));
+                    return Err(Refusal::Malformed(format!(
+                        "element {} at byte {value_at} ends past the item or sequence that \
+                         holds it",
+                        tag_text(tag)
+                    )));
                 }
             }
-            open.push(Open { level, end });
-            if open.len() > MAX_NESTING {
-                return Err(format!(
-                    "sequences nested more than {MAX_NESTING} deep (at byte {value_at})"
-                ));
+            if tag == ITEM && open.last().is_some_and(|o| o.content_sequence) {
+                content_items.count(cursor.pos, limits);
+            }
+            open.push(Open {
+                level,
+                end,
+                content_sequence: tag == CONTENT_SEQUENCE,
+            });
+            if open.len() > limits.max_sr_nesting {
+                return Err(Refusal::Limit(LimitExceeded {
+                    key: LimitKey::MaxSrNesting,
+                    allowed: limits.max_sr_nesting as u64,
+                    found: open.len() as u64,
+                    what: "sequences and items open at once",
+                    at_byte: Some(cursor.pos as u64),
+                    element: Some(tag_text(tag)),
+                }));
             }
             cursor.pos = value_at;
         } else {
-            cursor.pos = value_at + fits(cursor.bytes, tag, value_at, length)?;
+            let value = fits(cursor.bytes, tag, value_at, length)?;
+            if value as u64 > limits.max_element_bytes {
+                return Err(Refusal::Limit(LimitExceeded {
+                    key: LimitKey::MaxElementBytes,
+                    allowed: limits.max_element_bytes,
+                    found: value as u64,
+                    what: "bytes declared",
+                    at_byte: Some(cursor.pos as u64),
+                    element: Some(tag_text(tag)),
+                }));
+            }
+            cursor.pos = value_at + value;
         }
     }
 }
@@ -267,13 +384,13 @@ mod tests {
         let at = bytes.len();
         // (0040,A160) UT with a declared length of 0xC0000000 (3 GiB) and 4 bytes of value.
         bytes.extend_from_slice(b"\x40\x00\x60\xA1UT\x00\x00\x00\x00\x00\xC0abcd");
-        let error = check_declared_lengths(&bytes).unwrap_err();
+        let error = check_declared_lengths(&bytes, &Limits::default()).unwrap_err();
         assert_eq!(
             error,
-            format!(
+            Refusal::Malformed(format!(
                 "element (0040,A160) at byte {} declares 3221225472 bytes but only 4 remain in the file",
                 at + 12
-            )
+            ))
         );
     }
 
@@ -288,11 +405,19 @@ mod tests {
             w.end_item().unwrap();
             w.end_sequence().unwrap();
         }
-        let error = check_declared_lengths(&part10(&w)).unwrap_err();
-        assert!(
-            error.starts_with("sequences nested more than 256 deep"),
-            "{error}"
-        );
+        let bytes = part10(&w);
+        let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &Limits::default())
+        else {
+            panic!("not refused by a limit");
+        };
+        assert_eq!(exceeded.key, LimitKey::MaxSrNesting);
+        assert_eq!((exceeded.allowed, exceeded.found), (256, 257));
+        // The 257th opening is the 129th sequence's (0040,A730) header: 128 pairs of a
+        // 12-byte sequence header and an 8-byte item header after the data set's start.
+        // Each of the 3000 levels takes those 20 bytes and two 8-byte delimiters.
+        let data_set_start = bytes.len() - 3000 * (20 + 8 + 8);
+        assert_eq!(exceeded.at_byte, Some((data_set_start + 128 * 20) as u64));
+        assert_eq!(exceeded.element.as_deref(), Some("(0040,A730)"));
     }
 
     #[test]
@@ -307,7 +432,149 @@ mod tests {
             w.end_item().unwrap();
             w.end_sequence().unwrap();
         }
-        assert_eq!(check_declared_lengths(&part10(&w)), Ok(()));
+        assert_eq!(
+            check_declared_lengths(&part10(&w), &Limits::default()),
+            Ok(())
+        );
+    }
+
+    /// `count` content items side by side in the root's Content Sequence, each with a
+    /// Value Type only, and one nested content item in a Concept Name Code Sequence item
+    /// (which is not a content item).
+    fn flat_report(count: usize) -> Vec<u8> {
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
+        w.begin_sequence(0x0040_A043).unwrap(); // Concept Name Code Sequence
+        w.begin_item().unwrap();
+        w.text(0x0008_0100, Vr::SH, "126000").unwrap();
+        w.end_item().unwrap();
+        w.end_sequence().unwrap();
+        w.begin_sequence(0x0040_A730).unwrap();
+        for _ in 0..count {
+            w.begin_item().unwrap();
+            w.text(0x0040_A040, Vr::CS, "TEXT").unwrap();
+            w.end_item().unwrap();
+        }
+        w.end_sequence().unwrap();
+        part10(&w)
+    }
+
+    #[test]
+    fn content_items_are_counted_to_the_end_past_the_limit() {
+        let limits = Limits {
+            max_sr_content_items: 10,
+            ..Limits::default()
+        };
+        assert_eq!(check_declared_lengths(&flat_report(10), &limits), Ok(()));
+        let bytes = flat_report(25);
+        let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &limits) else {
+            panic!("not refused by a limit");
+        };
+        assert_eq!(exceeded.key, LimitKey::MaxSrContentItems);
+        assert_eq!((exceeded.allowed, exceeded.found), (10, 25));
+        // Each item is 8 (item) + 12 (Value Type "TEXT") + 8 (delimiter) = 28 bytes; the
+        // sequence delimiter (8 bytes) ends the file. The 11th item starts after ten.
+        let sequence_end = bytes.len() - 8;
+        assert_eq!(
+            exceeded.at_byte,
+            Some((sequence_end - 25 * 28 + 10 * 28) as u64)
+        );
+        assert_eq!(
+            exceeded.to_string(),
+            format!(
+                "limit max_sr_content_items = 10 exceeded: 25 content items (element \
+                 (FFFE,E000) at byte {})",
+                sequence_end - 15 * 28
+            )
+        );
+    }
+
+    /// `data_set` deflated behind a meta group declaring Deflated Explicit VR Little Endian.
+    fn deflated_part10(data_set: &DataSetWriter) -> Vec<u8> {
+        use flate2::write::DeflateEncoder;
+        use std::io::Write;
+        let mut group = DataSetWriter::new();
+        group.ob(0x0002_0001, &[0, 1]).unwrap();
+        group.text(0x0002_0002, Vr::UI, META.sop_class_uid).unwrap();
+        group
+            .text(0x0002_0003, Vr::UI, META.sop_instance_uid)
+            .unwrap();
+        group
+            .text(0x0002_0010, Vr::UI, "1.2.840.10008.1.2.1.99")
+            .unwrap();
+        let mut length = DataSetWriter::new();
+        length.ul(0x0002_0000, group.bytes().len() as u32).unwrap();
+        let mut bytes = vec![0; 128];
+        bytes.extend_from_slice(b"DICM");
+        bytes.extend_from_slice(length.bytes());
+        bytes.extend_from_slice(group.bytes());
+        let mut encoder = DeflateEncoder::new(bytes, flate2::Compression::default());
+        encoder.write_all(data_set.bytes()).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_deflated_report_is_walked_once_inflated_and_its_inflated_size_is_capped() {
+        // 10,000 identical items deflate to a few hundred bytes.
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
+        w.begin_sequence(0x0040_A730).unwrap();
+        for _ in 0..10_000 {
+            w.begin_item().unwrap();
+            w.text(0x0040_A040, Vr::CS, "TEXT").unwrap();
+            w.end_item().unwrap();
+        }
+        w.end_sequence().unwrap();
+        let bytes = deflated_part10(&w);
+        assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
+        assert_eq!(check_declared_lengths(&bytes, &Limits::default()), Ok(()));
+
+        let few_items = Limits {
+            max_sr_content_items: 100,
+            ..Limits::default()
+        };
+        let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &few_items) else {
+            panic!("not refused by a limit");
+        };
+        assert_eq!((exceeded.allowed, exceeded.found), (100, 10_000));
+        // Inflated: the SOP Class UID element (8 + 30 bytes), the sequence header (12),
+        // then 28 bytes per item; the 101st item follows a hundred.
+        assert_eq!(exceeded.at_byte, Some(38 + 12 + 100 * 28));
+        assert_eq!(
+            exceeded.element.as_deref(),
+            Some("(FFFE,E000) of the inflated data set")
+        );
+
+        // Inflated, the data set is 38 + 12 + 10,000 × 28 + 8 bytes.
+        let small_files = Limits {
+            max_sr_file_bytes: 100_000,
+            ..Limits::default()
+        };
+        let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &small_files) else {
+            panic!("not refused by a limit");
+        };
+        assert_eq!(exceeded.key, LimitKey::MaxSrFileBytes);
+        assert_eq!((exceeded.allowed, exceeded.found), (100_000, 100_001));
+    }
+
+    #[test]
+    fn an_element_longer_than_max_element_bytes_is_refused_though_it_fits() {
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
+        w.text(0x0040_A160, Vr::UT, &"x".repeat(2000)).unwrap();
+        let bytes = part10(&w);
+        let limits = Limits {
+            max_element_bytes: 1000,
+            ..Limits::default()
+        };
+        let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &limits) else {
+            panic!("not refused by a limit");
+        };
+        assert_eq!(exceeded.key, LimitKey::MaxElementBytes);
+        assert_eq!((exceeded.allowed, exceeded.found), (1000, 2000));
+        // The UT header (12 bytes) and its 2000 bytes end the file.
+        assert_eq!(exceeded.at_byte, Some((bytes.len() - 2012) as u64));
+        assert_eq!(check_declared_lengths(&bytes, &Limits::default()), Ok(()));
     }
 
     #[test]
@@ -328,13 +595,13 @@ mod tests {
         bytes.extend_from_slice(b"\xFE\xFF\xDD\xE0\x00\x00\x00\x00\x40\x00\x00\xA3\x53");
         let at = bytes.len();
         bytes.extend_from_slice(b"\x51\x00\x00\xFFxx\x00\x00\xFF\x00\xE0\xFFabcd");
-        let error = check_declared_lengths(&bytes).unwrap_err();
+        let error = check_declared_lengths(&bytes, &Limits::default()).unwrap_err();
         assert_eq!(
             error,
-            format!(
+            Refusal::Malformed(format!(
                 "element (0051,FF00) at byte {} declares 4292870399 bytes but only 4 remain in the file",
                 at + 12
-            )
+            ))
         );
     }
 }

@@ -101,9 +101,19 @@ impl<'p> GroupReader<'p> {
     /// One direct child of the group.
     fn row(&mut self, row: &ContentItem<'_>) {
         if row.by_reference {
+            // Never followed, so a reference to itself or a cycle of references cannot
+            // loop: nothing in this reader resolves by-reference items (no producer of
+            // TID 1500 needs it, spec/sr.md).
+            let target = row
+                .referenced_position()
+                .unwrap_or_else(|| "an unreadable position".to_string());
             self.problem(
                 "by_reference_item_skipped",
-                format!("{} by-reference item skipped", row.relationship),
+                format!(
+                    "{} by-reference item (to content item {target}) skipped: by-reference \
+                     items are not followed",
+                    row.relationship
+                ),
             );
             return;
         }
@@ -438,7 +448,7 @@ mod tests {
 
     use super::*;
     use crate::sr::test_support::{
-        by_reference, code_row, group, item, num, report, scoord, seq, text,
+        by_reference, by_reference_to, code_row, group, item, num, report, scoord, seq, text,
     };
 
     const TRACKING_ID: (&str, &str, &str) = ("112039", "DCM", "Tracking Identifier");
@@ -545,6 +555,37 @@ mod tests {
         assert_eq!(roi.data, vec![1.0, 2.0, 3.0, 4.0]);
         assert_eq!(g.measurements.len(), 1);
         assert!(g.measurements[0].scoord.is_none());
+    }
+
+    /// A by-reference row pointing at itself (1.1.1.3: root 1, Imaging Measurements 1.1,
+    /// the group 1.1.1, its third row) and two pointing at each other (1.1.1.4 → 1.1.1.5
+    /// → 1.1.1.4): each is one problem naming its target, and the group's other rows are
+    /// read as if they were absent.
+    #[test]
+    fn self_and_cyclic_references_are_skipped_and_the_group_is_still_read() {
+        let (g, problems) = read(vec![
+            text(TRACKING_ID, "L1"),
+            num(LONG_AXIS, "29.5", None, Some("mm"), vec![]),
+            by_reference_to("CONTAINS", &[1, 1, 1, 3]),
+            by_reference_to("CONTAINS", &[1, 1, 1, 5]),
+            by_reference_to("CONTAINS", &[1, 1, 1, 4]),
+        ]);
+        assert_eq!(g.tracking_identifier.as_deref(), Some("L1"));
+        assert_eq!(g.measurements.len(), 1);
+        assert_eq!(g.measurements[0].value_si_mm, Some(29.5));
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "group 1 \"L1\": CONTAINS by-reference item (to content item 1.1.1.3) skipped: \
+                 by-reference items are not followed",
+                "group 1 \"L1\": CONTAINS by-reference item (to content item 1.1.1.5) skipped: \
+                 by-reference items are not followed",
+                "group 1 \"L1\": CONTAINS by-reference item (to content item 1.1.1.4) skipped: \
+                 by-reference items are not followed",
+            ]
+        );
+        assert_eq!(kinds(&problems), ["by_reference_item_skipped"; 3]);
     }
 
     #[test]

@@ -29,7 +29,7 @@ mod test_support;
 mod tree;
 mod units;
 
-pub use read::{read_sr, read_sr_from_bytes};
+pub use read::{read_sr, read_sr_from_bytes, read_sr_from_bytes_within, read_sr_within};
 
 /// Why a file could not be read as an SR document at all.
 ///
@@ -43,6 +43,24 @@ pub enum SrError {
     /// A DICOM object, but not a structured report (an image, a SEG, a GSPS, …).
     #[error("{path}: not a DICOM structured report: {reason}")]
     NotSr { path: String, reason: String },
+    /// Larger, deeper or with more content items than the configured
+    /// [`crate::limits::Limits`] allow; refused before the tree is built.
+    #[error("{path}: {exceeded}")]
+    LimitExceeded {
+        path: String,
+        exceeded: crate::limits::LimitExceeded,
+    },
+}
+
+impl SrError {
+    /// The pipeline's problem kind for this error: `limit_exceeded` for a limit, else
+    /// `sr_unreadable`.
+    pub fn problem_kind(&self) -> &'static str {
+        match self {
+            SrError::LimitExceeded { .. } => "limit_exceeded",
+            SrError::Unreadable { .. } | SrError::NotSr { .. } => "sr_unreadable",
+        }
+    }
 }
 
 /// A coded concept: matched by (scheme, value), never by meaning.

@@ -10,50 +10,147 @@ use dicom_transfer_syntax_registry::entries::{
     EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
 };
 
-use super::bounds::check_declared_lengths;
+use super::bounds::{check_declared_lengths, Refusal};
 use super::tree::string;
 use super::{document, groups, SrDocument, SrError};
+use crate::limits::{LimitExceeded, LimitKey, Limits};
 
 /// Every standard SR storage class shares this prefix (PS3.4 B.5).
 const SR_CLASS_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.88.";
 
-/// Reads one SR file.
+/// Reads one SR file within the default [`Limits`] (see [`read_sr_within`]).
 ///
-/// Errors only when the file is not readable DICOM or is not a structured report. An SR
-/// that cannot hold measurements (Basic Text SR, Key Object Selection, other SR classes)
-/// or that is not a TID 1500 Measurement Report comes back with `is_tid1500 = false` and
-/// `not_tid1500_reason`, its header attributes filled and no groups.
+/// # Errors
+///
+/// As [`read_sr_within`].
+pub fn read_sr(path: &Path) -> Result<SrDocument, SrError> {
+    read_sr_within(path, &Limits::default())
+}
+
+/// Reads one SR file, refusing it when it goes past `limits`.
+///
+/// Errors only when the file is not readable DICOM, is not a structured report, or goes
+/// past a limit. An SR that cannot hold measurements (Basic Text SR, Key Object
+/// Selection, other SR classes) or that is not a TID 1500 Measurement Report comes back
+/// with `is_tid1500 = false` and `not_tid1500_reason`, its header attributes filled and no
+/// groups.
 ///
 /// # Errors
 ///
 /// [`SrError::Unreadable`] when the file cannot be opened or parsed as DICOM (Part 10, or
 /// a bare little-endian data set); [`SrError::NotSr`] when it is DICOM but not a
-/// structured report. Both name the file.
-pub fn read_sr(path: &Path) -> Result<SrDocument, SrError> {
+/// structured report; [`SrError::LimitExceeded`] when it is larger, deeper or holds more
+/// content items than `limits` allow. All name the file.
+pub fn read_sr_within(path: &Path, limits: &Limits) -> Result<SrDocument, SrError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| SrError::Unreadable {
+    let unreadable = |error: std::io::Error| SrError::Unreadable {
         path: shown.clone(),
         reason: error.to_string(),
-    })?;
-    read_sr_from_bytes(&bytes, &shown)
+    };
+    // Refused before it is read: the whole file is held in memory.
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    check_file_size(size, limits, &shown)?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    read_sr_from_bytes_within(&bytes, &shown, limits)
 }
 
-/// Reads one SR held in memory (network sources, fuzzing); `shown` names it in errors.
+/// Reads one SR held in memory (network sources, fuzzing) within the default [`Limits`];
+/// `shown` names it in errors.
 ///
 /// # Errors
 ///
-/// As [`read_sr`].
+/// As [`read_sr_within`].
 pub fn read_sr_from_bytes(bytes: &[u8], shown: &str) -> Result<SrDocument, SrError> {
-    // Lengths and nesting first: the tree parser trusts them (see `bounds`).
-    check_declared_lengths(bytes).map_err(|reason| SrError::Unreadable {
-        path: shown.to_string(),
-        reason,
+    read_sr_from_bytes_within(bytes, shown, &Limits::default())
+}
+
+/// Reads one SR held in memory within `limits`; `shown` names it in errors.
+///
+/// # Errors
+///
+/// As [`read_sr_within`].
+pub fn read_sr_from_bytes_within(
+    bytes: &[u8],
+    shown: &str,
+    limits: &Limits,
+) -> Result<SrDocument, SrError> {
+    check_file_size(bytes.len() as u64, limits, shown)?;
+    // Lengths, nesting and content items first: the tree parser trusts them (see `bounds`).
+    check_declared_lengths(bytes, limits).map_err(|refusal| match refusal {
+        Refusal::Malformed(reason) => SrError::Unreadable {
+            path: shown.to_string(),
+            reason,
+        },
+        Refusal::Limit(exceeded) => SrError::LimitExceeded {
+            path: shown.to_string(),
+            exceeded,
+        },
     })?;
     let opened = open_bytes(bytes).map_err(|reason| SrError::Unreadable {
         path: shown.to_string(),
         reason,
     })?;
-    read_opened(opened, shown.to_string())
+    let mut doc = read_opened(opened, shown.to_string())?;
+    identity_as_indexed(bytes, &mut doc);
+    Ok(doc)
+}
+
+/// Replaces the identifying values with the index's decoding of the same bytes (the
+/// header reader's), so a report and the index agree on its subject, and a value whose
+/// bytes are not valid in the declared character set comes out with U+FFFD (as pydicom
+/// gives it) where dicom-rs writes octal escapes such as `\303`, whose backslash is
+/// DICOM's value separator. Bytes without a Specific Character Set read as UTF-8 when
+/// valid, else as Latin-1 (see `header`). A file the header reader refuses keeps the
+/// tree's values.
+fn identity_as_indexed(bytes: &[u8], doc: &mut SrDocument) {
+    let Ok(record) = crate::header::read_header_from_bytes(bytes) else {
+        return;
+    };
+    let slots = [
+        (&mut doc.patient_id, record.patient_id),
+        (&mut doc.patient_name, record.patient_name),
+        (
+            &mut doc.clinical_trial_subject_id,
+            record.clinical_trial_subject_id,
+        ),
+        (
+            &mut doc.clinical_trial_time_point_id,
+            record.clinical_trial_time_point_id,
+        ),
+        (
+            &mut doc.clinical_trial_protocol_id,
+            record.clinical_trial_protocol_id,
+        ),
+    ];
+    for (slot, indexed) in slots {
+        // Trimmed as the tree's values are (`tree::string`).
+        let indexed = indexed
+            .map(|v| {
+                v.trim_matches(|c: char| c.is_whitespace() || c == '\0')
+                    .to_string()
+            })
+            .filter(|v| !v.is_empty());
+        if indexed.is_some() {
+            *slot = indexed;
+        }
+    }
+}
+
+fn check_file_size(size: u64, limits: &Limits, shown: &str) -> Result<(), SrError> {
+    if size <= limits.max_sr_file_bytes {
+        return Ok(());
+    }
+    Err(SrError::LimitExceeded {
+        path: shown.to_string(),
+        exceeded: LimitExceeded {
+            key: LimitKey::MaxSrFileBytes,
+            allowed: limits.max_sr_file_bytes,
+            found: size,
+            what: "bytes in the file",
+            at_byte: None,
+            element: None,
+        },
+    })
 }
 
 fn read_opened(
@@ -199,4 +296,66 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::write::{write_part10, DataSetWriter, FileMeta, Vr};
+
+    fn small_sr() -> Vec<u8> {
+        let meta = FileMeta {
+            sop_class_uid: "1.2.840.10008.5.1.4.1.1.88.33",
+            sop_instance_uid: "2.25.7",
+            implementation_class_uid: "2.25.8",
+            implementation_version_name: "TEST",
+        };
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, meta.sop_class_uid).unwrap();
+        w.text(0x0008_0018, Vr::UI, meta.sop_instance_uid).unwrap();
+        w.text(0x0040_A040, Vr::CS, "CONTAINER").unwrap();
+        let mut bytes = Vec::new();
+        write_part10(&mut bytes, &meta, &w).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_file_larger_than_max_sr_file_bytes_is_refused_before_it_is_read() {
+        let bytes = small_sr();
+        let size = bytes.len() as u64;
+        let path = std::env::temp_dir().join(format!("oncoread-limits-{}.dcm", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let exact = Limits {
+            max_sr_file_bytes: size,
+            ..Limits::default()
+        };
+        assert!(read_sr_within(&path, &exact).is_ok());
+        let smaller = Limits {
+            max_sr_file_bytes: size - 1,
+            ..Limits::default()
+        };
+        let error = read_sr_within(&path, &smaller).unwrap_err();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(error.problem_kind(), "limit_exceeded");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: limit max_sr_file_bytes = {} exceeded: {size} bytes in the file",
+                path.display(),
+                size - 1
+            )
+        );
+        // The same from memory.
+        let error = read_sr_from_bytes_within(&bytes, "in memory", &smaller).unwrap_err();
+        assert!(matches!(
+            error,
+            SrError::LimitExceeded {
+                exceeded: LimitExceeded {
+                    key: LimitKey::MaxSrFileBytes,
+                    ..
+                },
+                ..
+            }
+        ));
+    }
 }

@@ -2,7 +2,7 @@
 //! not cover (by-reference rows, empty Measured Value Sequences, exponent DS, …).
 
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
-use dicom_core::{dicom_value, DataElement, Tag, VR};
+use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
@@ -120,12 +120,18 @@ pub(crate) fn scoord(relationship: &str, graphic_type: &str, data: &[f32]) -> In
 
 /// A by-reference item pointing at content item "1.2".
 pub(crate) fn by_reference(relationship: &str) -> InMemDicomObject {
+    by_reference_to(relationship, &[1, 2])
+}
+
+/// A by-reference item pointing at the content item at `position` ("1.1.1.3" is
+/// `[1, 1, 1, 3]`: the root, then the child number at each level).
+pub(crate) fn by_reference_to(relationship: &str, position: &[u32]) -> InMemDicomObject {
     InMemDicomObject::from_element_iter([
         DataElement::new(tags::RELATIONSHIP_TYPE, VR::CS, relationship),
         DataElement::new(
             tags::REFERENCED_CONTENT_ITEM_IDENTIFIER,
             VR::UL,
-            dicom_value!(U32, [1, 2]),
+            PrimitiveValue::U32(position.iter().copied().collect()),
         ),
     ])
 }

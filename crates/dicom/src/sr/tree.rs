@@ -144,6 +144,18 @@ impl<'a> ContentItem<'a> {
         string(self.obj, tags::TEXT_VALUE)
     }
 
+    /// The position a by-reference item points at, as written ("1.1.1.3"); `None` when
+    /// absent or unreadable.
+    pub fn referenced_position(&self) -> Option<String> {
+        let position = self
+            .obj
+            .get(tags::REFERENCED_CONTENT_ITEM_IDENTIFIER)?
+            .to_multi_int::<u32>()
+            .ok()?;
+        let parts: Vec<String> = position.iter().map(u32::to_string).collect();
+        (!parts.is_empty()).then(|| parts.join("."))
+    }
+
     /// UIDREF value.
     pub fn uid(&self) -> Option<String> {
         string(self.obj, tags::UID)
