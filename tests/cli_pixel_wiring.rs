@@ -292,3 +292,50 @@ fn an_rtstruct_liver_reference_on_pet_gives_the_liver_sul_and_percist_uses_it() 
         ["percist.baseline.not_measurable"]
     );
 }
+
+#[test]
+fn a_seg_liver_reference_segment_on_pet_gives_the_liver_sul() {
+    // The same PET with the liver box as segment "Liver reference" of a highdicom SEG
+    // (not referenced by the report): the same hand-computed mean and SD.
+    let (mean, sd) = liver_by_hand();
+    let input = write_inputs("pet-liver-seg", &["20000"]);
+    let (timeline, path) = extract(&input, "wiring-seg-pet");
+    let timepoint = &timeline["subjects"][0]["timepoints"][0];
+    let got_mean = number(&timepoint["liver_sul_mean"], "liver_sul_mean");
+    let got_sd = number(&timepoint["liver_sul_sd"], "liver_sul_sd");
+    assert!((got_mean - mean).abs() < 1e-9, "{got_mean} vs {mean}");
+    assert!((got_sd - sd).abs() < 1e-9, "{got_sd} vs {sd}");
+    assert!(timepoint["source"]["liver_reference_from"]
+        .as_str()
+        .unwrap()
+        .contains("liver_seg.dcm"));
+    assert_eq!(problems_of(&timeline, ""), Vec::<&Value>::new());
+    assert_eq!(
+        baseline_rules(&assess_percist(&path)),
+        ["percist.baseline.measurable"]
+    );
+}
+
+#[test]
+fn a_gsps_or_rtstruct_naming_no_known_lesion_is_a_problem_not_silence() {
+    // The GSPS text "XYZ9 …" names none of the visit's lesions.
+    let input = write_inputs("gsps-unknown", &[]);
+    // pydicom's RT structure set (MANIFEST §5) outlines organs of another patient.
+    std::fs::copy(
+        repo().join("fixtures/real/rt/pydicom_rtstruct.dcm"),
+        input.join("rtstruct.dcm"),
+    )
+    .unwrap();
+    let (timeline, _) = extract(&input, "wiring-unknown");
+    let unknown = problems_of(&timeline, "gsps_lesion_unknown");
+    assert_eq!(unknown.len(), 1, "{:#}", timeline["problems"]);
+    assert!(unknown[0]["message"].as_str().unwrap().contains("XYZ9"));
+    let unused = problems_of(&timeline, "rtstruct_unused");
+    assert_eq!(unused.len(), 1, "{:#}", timeline["problems"]);
+    assert!(unused[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("rtstruct.dcm"));
+    let tl1 = lesion(&timeline, "Target lesion 1");
+    assert_eq!(derived(tl1), Vec::<&str>::new());
+}

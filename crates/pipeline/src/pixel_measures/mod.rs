@@ -12,9 +12,11 @@
 //!
 //! Then the objects no report references: presentation-state rulers ([`gsps`]) and RT
 //! structure sets ([`rtstruct`]), matched to lesions by name ([`naming`]); an RTSTRUCT
-//! ROI named as the liver reference gives its timepoint's liver SUL mean and SD.
+//! ROI or SEG segment named as the liver reference gives its timepoint's liver SUL mean
+//! and SD ([`liver`]).
 
 mod gsps;
+mod liver;
 mod naming;
 mod rtstruct;
 
@@ -130,6 +132,7 @@ pub fn measure_lesions(
     measure_referenced(timeline, &inputs, options, problems);
     gsps::measure_rulers(timeline, &inputs, options, problems);
     rtstruct::measure_structures(timeline, &inputs, options, problems);
+    liver::from_segmentations(timeline, &inputs, options, problems);
 }
 
 /// What the reports reference: SEG segments (TID 1411) and planar ROIs (TID 1410).

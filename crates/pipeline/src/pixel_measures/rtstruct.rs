@@ -23,8 +23,8 @@ use oncoread_dicom::measure::rtstruct::{
 };
 use oncoread_dicom::measure::slices::ImageSlice;
 use oncoread_dicom::measure::suv::PetVolume;
-use serde_json::Value;
 
+use super::liver;
 use super::naming::{is_liver_reference, lesions_named, timepoints_of_study};
 use super::{
     decode_pet_series, decode_slices, lesion_mut, map_maybe_parallel, mark_derived, problem,
@@ -317,24 +317,19 @@ fn liver_reference(
     pet: &BTreeMap<String, PetVolume>,
     problems: &mut Vec<Problem>,
 ) {
-    let path = Some(here.structure.path.as_str());
-    let missing: Vec<(usize, usize)> = timepoints
-        .iter()
-        .copied()
-        .filter(|&(s, t)| timeline.subjects[s].timepoints[t].liver_sul_mean.is_none())
-        .collect();
+    let path = here.structure.path.as_str();
     if timepoints.is_empty() {
         problems.push(problem(
             "liver_reference_not_used",
             format!("{}: no timepoint of the reports is its study", here.shown()),
-            path,
+            Some(path),
         ));
         return;
     }
-    if missing.is_empty() {
+    if liver::lacking(timeline, timepoints).is_empty() {
         return; // the timepoints carry their own values
     }
-    if here.pet_series().is_none() {
+    let Some(series) = here.pet_series() else {
         problems.push(problem(
             "liver_reference_not_used",
             format!(
@@ -342,35 +337,21 @@ fn liver_reference(
                 here.shown(),
                 here.modality.unwrap_or("unknown")
             ),
-            path,
+            Some(path),
         ));
         return;
-    }
-    let Some(volume) = here.pet_series().and_then(|s| pet.get(s)) else {
+    };
+    let Some(volume) = pet.get(series) else {
         return; // the series could not be decoded: already a problem
     };
-    let stats = from_contours(&here.roi.planes, &volume.slices).and_then(|region| {
-        volume
-            .region_stats(&region)
-            .ok_or_else(|| "the contours enclose no PET voxel".to_string())
-    });
-    match stats {
-        Ok(stats) => {
-            for (s, t) in missing {
-                let timepoint = &mut timeline.subjects[s].timepoints[t];
-                timepoint.liver_sul_mean = Some(stats.mean);
-                timepoint.liver_sul_sd = Some(stats.sd);
-                let source = timepoint.source.get_or_insert_with(Default::default);
-                source.insert(
-                    "liver_reference_from".to_string(),
-                    Value::String(format!("{} ({} voxels)", here.shown(), stats.voxels)),
-                );
-            }
-        }
-        Err(reason) => problems.push(problem(
-            "liver_reference_not_used",
-            format!("{}: {reason}", here.shown()),
-            path,
-        )),
-    }
+    let region = from_contours(&here.roi.planes, &volume.slices);
+    liver::set_reference(
+        timeline,
+        timepoints,
+        volume,
+        region,
+        &here.shown(),
+        path,
+        problems,
+    );
 }
