@@ -11,7 +11,7 @@
 //! its contours), unless the timepoint has them. A structure set none of whose ROIs is
 //! used is one problem listing its ROI names.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use oncoread_criteria::timeline::{Problem, Timeline};
@@ -253,7 +253,7 @@ fn measure_inside(
     timeline: &mut Timeline,
     at: (usize, usize, usize),
     here: &PlacedRoi,
-    ct: &std::collections::HashMap<String, ImageSlice>,
+    ct: &HashMap<String, ImageSlice>,
     pet: &BTreeMap<String, PetVolume>,
     problems: &mut Vec<Problem>,
 ) {
