@@ -323,6 +323,19 @@ impl PetVolume {
         stats(&self.sphere_values(centre, diameter_mm / 2.0))
     }
 
+    /// Mean and SD of SUL over a region's voxels (a liver reference drawn as an ROI).
+    pub fn region_stats(&self, region: &Region) -> Option<SphereStats> {
+        let values: Vec<f64> = region
+            .iter()
+            .flat_map(|part| {
+                part.pixels
+                    .iter()
+                    .filter_map(|&pixel| self.sul(part.slice, pixel as usize))
+            })
+            .collect();
+        stats(&values)
+    }
+
     /// SUL peak: the hottest voxel of `lesion`, then the mean SUL of the 1 cm³ sphere
     /// around it (voxels of the whole volume, not only of the lesion).
     pub fn sul_peak(&self, lesion: &Region) -> Option<SulPeak> {

@@ -9,6 +9,16 @@
 //! Only the objects a lesion needs are decoded: each referenced SEG once, the CT slices a
 //! segment lies on, and the whole PET series of a segment (its 1 cm³ peak sphere reaches
 //! the neighbouring slices). SEGs, CT slices and PET slices are decoded in parallel.
+//!
+//! Then the objects no report references: presentation-state rulers ([`gsps`]) and RT
+//! structure sets ([`rtstruct`]), matched to lesions by name ([`naming`]); an RTSTRUCT
+//! ROI or SEG segment named as the liver reference gives its timepoint's liver SUL mean
+//! and SD ([`liver`]).
+
+mod gsps;
+mod liver;
+mod naming;
+mod rtstruct;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -55,13 +65,13 @@ struct SegmentRef {
     number: Option<u16>,
 }
 
-fn problem(kind: &str, message: String, path: Option<&str>) -> Problem {
+pub(crate) fn problem(kind: &str, message: String, path: Option<&str>) -> Problem {
     let mut p = Problem::new(kind, message);
     p.path = path.map(str::to_string);
     p
 }
 
-fn map_maybe_parallel<T: Sync, R: Send>(
+pub(crate) fn map_maybe_parallel<T: Sync, R: Send>(
     items: &[T],
     sequential: bool,
     f: impl Fn(&T) -> R + Sync + Send,
@@ -73,10 +83,62 @@ fn map_maybe_parallel<T: Sync, R: Send>(
     }
 }
 
-/// Fills SEG-derived sizes, `mean_hu` and `sul_peak` of the timeline's lesions.
+/// The indexed instances under the inputs, by SOP Instance UID.
+pub(crate) struct Inputs<'a> {
+    pub records: &'a [HeaderRecord],
+    pub by_uid: HashMap<&'a str, &'a HeaderRecord>,
+}
+
+impl<'a> Inputs<'a> {
+    fn new(records: &'a [HeaderRecord]) -> Self {
+        let by_uid = records
+            .iter()
+            .filter_map(|r| Some((r.sop_instance_uid.as_deref()?, r)))
+            .collect();
+        Inputs { records, by_uid }
+    }
+
+    /// The file of an instance that can be opened here (not a PACS URL).
+    pub fn local_path(&self, uid: &str) -> Option<&'a str> {
+        self.by_uid
+            .get(uid)
+            .map(|r| r.path.as_str())
+            .filter(|p| is_local(p))
+    }
+
+    /// Local files of the given SOP class.
+    pub fn of_class(&self, sop_class_uid: &str) -> Vec<&'a HeaderRecord> {
+        self.records
+            .iter()
+            .filter(|r| r.sop_class_uid.as_deref() == Some(sop_class_uid) && is_local(&r.path))
+            .collect()
+    }
+}
+
+fn is_local(path: &str) -> bool {
+    !path.contains("://") && !path.starts_with("dimse:") && !path.starts_with("dicomweb:")
+}
+
+/// Fills the timeline's lesion values from pixels and contours: SEG, then GSPS rulers,
+/// then RTSTRUCT ROIs (each only where the report and the earlier steps left a value
+/// out), and the liver reference of PET timepoints.
 pub fn measure_lesions(
     timeline: &mut Timeline,
     records: &[HeaderRecord],
+    options: &PixelOptions,
+    problems: &mut Vec<Problem>,
+) {
+    let inputs = Inputs::new(records);
+    measure_referenced(timeline, &inputs, options, problems);
+    gsps::measure_rulers(timeline, &inputs, options, problems);
+    rtstruct::measure_structures(timeline, &inputs, options, problems);
+    liver::from_segmentations(timeline, &inputs, options, problems);
+}
+
+/// What the reports reference: SEG segments (TID 1411) and planar ROIs (TID 1410).
+fn measure_referenced(
+    timeline: &mut Timeline,
+    inputs: &Inputs,
     options: &PixelOptions,
     problems: &mut Vec<Problem>,
 ) {
@@ -85,15 +147,9 @@ pub fn measure_lesions(
     if refs.is_empty() && rois.is_empty() {
         return;
     }
-    let by_uid: HashMap<&str, &HeaderRecord> = records
-        .iter()
-        .filter_map(|r| Some((r.sop_instance_uid.as_deref()?, r)))
-        .collect();
-    let local_path = |uid: &str| {
-        by_uid.get(uid).map(|r| r.path.as_str()).filter(|p| {
-            !p.contains("://") && !p.starts_with("dimse:") && !p.starts_with("dicomweb:")
-        })
-    };
+    let records = inputs.records;
+    let by_uid = &inputs.by_uid;
+    let local_path = |uid: &str| inputs.local_path(uid);
 
     // 1. Each referenced SEG, once.
     let seg_uids: Vec<String> = refs
@@ -186,24 +242,7 @@ pub fn measure_lesions(
 
     // 3. Decode what is needed.
     let ct_uids: Vec<String> = ct_needed.into_iter().collect();
-    let ct: HashMap<String, ImageSlice> = map_maybe_parallel(&ct_uids, options.sequential, |uid| {
-        let path = local_path(uid)?;
-        Some((uid.clone(), decode_slice(Path::new(path)).map(|(s, _)| s)))
-    })
-    .into_iter()
-    .flatten()
-    .filter_map(|(uid, result)| match result {
-        Ok(slice) => Some((uid, slice)),
-        Err(e) => {
-            problems.push(problem(
-                "pixel_data_unreadable",
-                e.to_string(),
-                local_path(&uid),
-            ));
-            None
-        }
-    })
-    .collect();
+    let ct = decode_slices(&ct_uids, inputs, options, problems);
     let mut pet: BTreeMap<String, PetVolume> = BTreeMap::new();
     for series in pet_series {
         match decode_pet_series(&series, records, options) {
@@ -361,7 +400,7 @@ fn segment_refs(timeline: &Timeline) -> Vec<SegmentRef> {
     refs
 }
 
-fn lesion_mut(timeline: &mut Timeline, (s, t, l): (usize, usize, usize)) -> &mut Lesion {
+pub(crate) fn lesion_mut(timeline: &mut Timeline, (s, t, l): (usize, usize, usize)) -> &mut Lesion {
     &mut timeline.subjects[s].timepoints[t].lesions[l]
 }
 
@@ -391,8 +430,9 @@ fn segment_name(seg: &SegMeasurements, number: u16) -> String {
     )
 }
 
-/// Lists `field` in `source.derived` and names the segment in `source.derived_from`.
-fn mark_derived(lesion: &mut Lesion, field: &str, from: String) {
+/// Lists `field` in `source.derived`, names its object in `source.derived_sources[field]`
+/// and, as the latest one, in `source.derived_from`.
+pub(crate) fn mark_derived(lesion: &mut Lesion, field: &str, from: String) {
     let source = lesion.source.get_or_insert_with(Default::default);
     let derived = source
         .entry("derived".to_string())
@@ -400,11 +440,55 @@ fn mark_derived(lesion: &mut Lesion, field: &str, from: String) {
     if let Value::Array(fields) = derived {
         fields.push(Value::String(field.to_string()));
     }
+    let by_field = source
+        .entry("derived_sources".to_string())
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Value::Object(by_field) = by_field {
+        by_field.insert(field.to_string(), Value::String(from.clone()));
+    }
     source.insert("derived_from".to_string(), Value::String(from));
 }
 
+/// Was `field` of the lesion filled from pixels (not recorded by its report)?
+pub(crate) fn is_derived(lesion: &Lesion, field: &str) -> bool {
+    lesion
+        .source
+        .as_ref()
+        .and_then(|s| s.get("derived"))
+        .and_then(Value::as_array)
+        .is_some_and(|fields| fields.iter().any(|f| f.as_str() == Some(field)))
+}
+
+/// The slices of these instances that are under the inputs, decoded, by SOP Instance
+/// UID; each that cannot be decoded is a problem.
+pub(crate) fn decode_slices(
+    uids: &[String],
+    inputs: &Inputs,
+    options: &PixelOptions,
+    problems: &mut Vec<Problem>,
+) -> HashMap<String, ImageSlice> {
+    map_maybe_parallel(uids, options.sequential, |uid| {
+        let path = inputs.local_path(uid)?;
+        Some((uid.clone(), decode_slice(Path::new(path)).map(|(s, _)| s)))
+    })
+    .into_iter()
+    .flatten()
+    .filter_map(|(uid, result)| match result {
+        Ok(slice) => Some((uid, slice)),
+        Err(e) => {
+            problems.push(problem(
+                "pixel_data_unreadable",
+                e.to_string(),
+                inputs.local_path(&uid),
+            ));
+            None
+        }
+    })
+    .collect()
+}
+
 /// Every slice of a PET series, decoded, with its SUL factor.
-fn decode_pet_series(
+pub(crate) fn decode_pet_series(
     series: &str,
     records: &[HeaderRecord],
     options: &PixelOptions,
