@@ -122,6 +122,7 @@ pub fn header_from_dataset(
         series_instance_uid: code(ds, tag(0x0020, 0x000E)),
         patient_id: text(ds, tag(0x0010, 0x0020)),
         patient_name: text(ds, tag(0x0010, 0x0010)),
+        patient_birth_date: code(ds, tag(0x0010, 0x0030)),
         clinical_trial_subject_id: text(ds, tag(0x0012, 0x0040)),
         clinical_trial_time_point_id: text(ds, tag(0x0012, 0x0050)),
         clinical_trial_protocol_id: text(ds, tag(0x0012, 0x0020)),
