@@ -165,6 +165,7 @@ pub const RECORD_KEYS: &[(Tag, VR)] = &[
     (tag(0x0008, 0x0060), VR::CS),
     (tag(0x0010, 0x0010), VR::PN),
     (tag(0x0010, 0x0020), VR::LO),
+    (tag(0x0010, 0x0030), VR::DA),
     (tag(0x0012, 0x0020), VR::LO),
     (tag(0x0012, 0x0040), VR::LO),
     (tag(0x0012, 0x0050), VR::LO),
