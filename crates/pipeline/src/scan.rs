@@ -436,3 +436,42 @@ pub fn scan(
         elapsed: started.elapsed(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_needs_its_uids_and_a_dicomdir_does_not() {
+        let complete = HeaderRecord {
+            sop_class_uid: Some("1.2.840.10008.5.1.4.1.1.2".into()),
+            sop_instance_uid: Some("1.2.3".into()),
+            study_instance_uid: Some("1.2.4".into()),
+            series_instance_uid: Some("1.2.5".into()),
+            ..HeaderRecord::default()
+        };
+        assert_eq!(missing_mandatory_attribute(&complete), None);
+        let no_study = HeaderRecord {
+            study_instance_uid: Some("  ".into()),
+            ..complete.clone()
+        };
+        assert_eq!(
+            missing_mandatory_attribute(&no_study),
+            Some("Study Instance UID (0020,000D)")
+        );
+        let no_series = HeaderRecord {
+            series_instance_uid: None,
+            ..complete.clone()
+        };
+        assert_eq!(
+            missing_mandatory_attribute(&no_series),
+            Some("Series Instance UID (0020,000E)")
+        );
+        let dicomdir = HeaderRecord {
+            sop_class_uid: Some(MEDIA_STORAGE_DIRECTORY.into()),
+            sop_instance_uid: Some("1.2.3".into()),
+            ..HeaderRecord::default()
+        };
+        assert_eq!(missing_mandatory_attribute(&dicomdir), None);
+    }
+}
