@@ -4,7 +4,7 @@
 //! | file | content |
 //! | --- | --- |
 //! | `images.jsonl` | one index record per line: every instance of the shard, by path |
-//! | `file_problems.jsonl` | one `unreadable_file` problem per line, by path |
+//! | `file_problems.jsonl` | one file problem per line (`unreadable_file`, `wrong_vr`, `missing_attribute`), by path |
 //! | `reports.jsonl` | one structured report per line, by path: the document read, or why not |
 //! | `lesions.csv` | a copy of the run's lesion roles file, when it has one |
 //! | `shard.json` | written last: which shard of how many, the version, the configuration and its hash, counts |

@@ -10,7 +10,7 @@ use clap::Args;
 use oncoread_criteria::assessment::Assessment;
 use oncoread_criteria::concordance::{review_reads, Concordance};
 use oncoread_criteria::timeline::Timeline;
-use oncoread_criteria::{assess_timeline, parse_criteria_list, Criterion};
+use oncoread_criteria::{assess_timeline_each, parse_criteria_list, Criterion};
 use oncoread_pipeline::assemble::LesionRoles;
 use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
@@ -199,9 +199,9 @@ pub(crate) fn finish_run(
     // Assess.
     let started = Instant::now();
     let progress = Progress::spinner("assess");
-    let assessed = assess_timeline(timeline, &settings.criteria.config, criteria);
+    // One subject that cannot be assessed is a problem of that subject, not of the run.
+    let mut assessment = assess_timeline_each(timeline, &settings.criteria.config, criteria);
     progress.finish();
-    let mut assessment = assessed.map_err(|e| anyhow!("assess: {e}"))?;
     // Double reads compared and adjudicated as `[readers]` says; marks the accepted reads.
     let readers = settings
         .readers

@@ -86,8 +86,13 @@ pub fn assess_timeline(
     for subject in &timeline.subjects {
         subjects.push(assess_subject(subject, config, criteria)?);
     }
+    Ok(assessment_document(config, subjects))
+}
+
+/// The assessment document of `subjects`, sorted by subject id and reader.
+fn assessment_document(config: &Config, mut subjects: Vec<SubjectAssessment>) -> Assessment {
     subjects.sort_by(|a, b| (&a.subject_id, &a.reader).cmp(&(&b.subject_id, &b.reader)));
-    Ok(Assessment {
+    Assessment {
         schema: ASSESSMENT_SCHEMA.to_string(),
         generator: Generator {
             name: "oncoread".to_string(),
@@ -97,7 +102,35 @@ pub fn assess_timeline(
         },
         config: config.effective(),
         subjects,
-    })
+    }
+}
+
+/// Like [`assess_timeline`], but for a batch over an archive: a subject that cannot be
+/// assessed does not stop the others. It is listed with every criterion not assessed (NE)
+/// and a `subject_not_assessable` problem carrying the [`InputError`] (subject, timepoint,
+/// field), so one damaged subject costs that subject, not the run.
+pub fn assess_timeline_each(
+    timeline: &Timeline,
+    config: &Config,
+    criteria: &[Criterion],
+) -> Assessment {
+    let mut subjects = Vec::with_capacity(timeline.subjects.len());
+    for subject in &timeline.subjects {
+        let assessed =
+            assess_subject(subject, config, criteria).unwrap_or_else(|error| SubjectAssessment {
+                subject_id: subject.subject_id.clone(),
+                reader: subject.reader.clone(),
+                assessments: criteria.iter().map(|c| not_assessed(*c)).collect(),
+                flags: Vec::new(),
+                problems: vec![timeline::Problem::new(
+                    "subject_not_assessable",
+                    format!("not assessed: {error}"),
+                )],
+                accepted: None,
+            });
+        subjects.push(assessed);
+    }
+    assessment_document(config, subjects)
 }
 
 /// One problem naming every requested criterion not written for the subject's disease.
@@ -232,4 +265,47 @@ pub fn assess_subject(
         problems,
         accepted: None,
     })
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_that_cannot_be_assessed_is_listed_not_assessed_and_the_others_are_assessed() {
+        // S2's follow-up has a date but its baseline only a day: no day can be counted
+        // for it, which `assess_timeline` refuses for the whole document.
+        let json = r#"{"schema": "oncoread.timeline/1", "subjects": [
+          {"subject_id": "S2", "timepoints": [
+            {"timepoint_id": "BL", "day": 0, "lesions": [
+              {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": 30}]},
+            {"timepoint_id": "W8", "date": "2024-03-01", "lesions": [
+              {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": 30}]}]},
+          {"subject_id": "S1", "timepoints": [
+            {"timepoint_id": "BL", "day": 0, "lesions": [
+              {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": 30}]},
+            {"timepoint_id": "W8", "day": 56, "lesions": [
+              {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": 30}]}]}
+        ]}"#;
+        let timeline = parse_timeline_json(json.as_bytes()).unwrap();
+        let criteria = [Criterion::Recist11];
+        assert!(assess_timeline(&timeline, &Config::default(), &criteria).is_err());
+
+        let assessment = assess_timeline_each(&timeline, &Config::default(), &criteria);
+        let ids: Vec<&str> = assessment
+            .subjects
+            .iter()
+            .map(|s| s.subject_id.as_str())
+            .collect();
+        assert_eq!(ids, ["S1", "S2"]);
+        let (good, bad) = (&assessment.subjects[0], &assessment.subjects[1]);
+        // S1: 30 mm → 30 mm is stable disease (RECIST 1.1: neither -30 % nor +20 %).
+        assert_eq!(good.assessments[0].timepoints.len(), 2);
+        assert_eq!(good.assessments[0].best_overall_response, Response::SD);
+        assert!(bad.assessments[0].timepoints.is_empty());
+        assert_eq!(bad.assessments[0].best_overall_response, Response::NE);
+        assert_eq!(bad.problems.len(), 1);
+        assert_eq!(bad.problems[0].kind, "subject_not_assessable");
+        assert!(bad.problems[0].message.contains("timepoint W8, field day"));
+    }
 }

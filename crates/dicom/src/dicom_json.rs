@@ -223,6 +223,7 @@ pub fn header_from_dicom_json(
         series_instance_uid: ds.code(0x0020_000E)?,
         patient_id: ds.text(0x0010_0020)?,
         patient_name: ds.text(0x0010_0010)?,
+        patient_birth_date: ds.code(0x0010_0030)?,
         clinical_trial_subject_id: ds.text(0x0012_0040)?,
         clinical_trial_time_point_id: ds.text(0x0012_0050)?,
         clinical_trial_protocol_id: ds.text(0x0012_0020)?,

@@ -45,6 +45,10 @@ pub struct HeaderRecord {
     pub series_instance_uid: Option<String>,
     pub patient_id: Option<String>,
     pub patient_name: Option<String>,
+    /// Patient's Birth Date (0010,0030) as recorded: with the name, what tells two
+    /// patients sharing one Patient ID apart.
+    #[serde(default)]
+    pub patient_birth_date: Option<String>,
     /// Clinical Trial Subject ID (0012,0040): preferred over Patient ID for the subject.
     pub clinical_trial_subject_id: Option<String>,
     /// Clinical Trial Time Point ID (0012,0050).
@@ -108,8 +112,20 @@ pub enum HeaderError {
     #[error("image without Pixel Data: the data set ends at byte {offset} (truncated?)")]
     MissingPixelData { offset: u64 },
     /// Neither the data set nor the file meta names the instance.
-    #[error("no SOP Instance UID: not a DICOM instance, or cut short at byte {offset}")]
+    #[error(
+        "no SOP Instance UID (0008,0018): not a DICOM instance, or cut short at byte {offset}"
+    )]
     NoInstanceUid { offset: u64 },
+    /// An attribute the index needs, encoded with a binary VR where text is defined (or
+    /// the reverse): its bytes cannot be read as its value.
+    #[error("wrong VR at byte {offset}: {attribute} ({:04X},{:04X}) is encoded as {found}, not {expected}", .tag >> 16, .tag & 0xFFFF)]
+    WrongVr {
+        offset: u64,
+        tag: u32,
+        attribute: &'static str,
+        found: String,
+        expected: &'static str,
+    },
 }
 
 /// Image Storage SOP Classes (PS3.4 B.5) whose IOD requires Pixel Data. RT Dose is left
@@ -633,6 +649,7 @@ enum Field {
     Modality,
     PatientName,
     PatientId,
+    PatientBirthDate,
     ClinicalTrialProtocolId,
     ClinicalTrialSubjectId,
     ClinicalTrialTimePointId,
@@ -649,6 +666,82 @@ enum Field {
     Rows,
     Columns,
     PixelSpacing,
+}
+
+impl Field {
+    /// The attribute's name and its VR in the data dictionary (PS3.6).
+    fn dictionary_entry(self) -> (&'static str, &'static str) {
+        use Field::*;
+        match self {
+            SpecificCharacterSet => ("Specific Character Set", "CS"),
+            SopClassUid => ("SOP Class UID", "UI"),
+            SopInstanceUid => ("SOP Instance UID", "UI"),
+            StudyDate => ("Study Date", "DA"),
+            SeriesDate => ("Series Date", "DA"),
+            AcquisitionDate => ("Acquisition Date", "DA"),
+            ContentDate => ("Content Date", "DA"),
+            StudyTime => ("Study Time", "TM"),
+            SeriesTime => ("Series Time", "TM"),
+            AcquisitionTime => ("Acquisition Time", "TM"),
+            ContentTime => ("Content Time", "TM"),
+            Modality => ("Modality", "CS"),
+            PatientName => ("Patient's Name", "PN"),
+            PatientId => ("Patient ID", "LO"),
+            PatientBirthDate => ("Patient's Birth Date", "DA"),
+            ClinicalTrialProtocolId => ("Clinical Trial Protocol ID", "LO"),
+            ClinicalTrialSubjectId => ("Clinical Trial Subject ID", "LO"),
+            ClinicalTrialTimePointId => ("Clinical Trial Time Point ID", "LO"),
+            SliceThickness => ("Slice Thickness", "DS"),
+            SpacingBetweenSlices => ("Spacing Between Slices", "DS"),
+            StudyInstanceUid => ("Study Instance UID", "UI"),
+            SeriesInstanceUid => ("Series Instance UID", "UI"),
+            SeriesNumber => ("Series Number", "IS"),
+            InstanceNumber => ("Instance Number", "IS"),
+            ImagePositionPatient => ("Image Position (Patient)", "DS"),
+            ImageOrientationPatient => ("Image Orientation (Patient)", "DS"),
+            FrameOfReferenceUid => ("Frame of Reference UID", "UI"),
+            NumberOfFrames => ("Number of Frames", "IS"),
+            Rows => ("Rows", "US"),
+            Columns => ("Columns", "US"),
+            PixelSpacing => ("Pixel Spacing", "DS"),
+        }
+    }
+}
+
+/// VRs whose values are binary numbers, sequences or bytes, never text.
+fn is_binary_vr(vr: [u8; 2]) -> bool {
+    matches!(
+        &vr,
+        b"AT"
+            | b"FL"
+            | b"FD"
+            | b"SL"
+            | b"SS"
+            | b"SV"
+            | b"UL"
+            | b"US"
+            | b"UV"
+            | b"OB"
+            | b"OD"
+            | b"OF"
+            | b"OL"
+            | b"OV"
+            | b"OW"
+            | b"SQ"
+    )
+}
+
+/// Whether an explicit VR cannot hold `field`'s value: text read from binary bytes (or
+/// the reverse) would be garbage, so the file is refused rather than indexed with it. Any
+/// text VR is accepted for a text attribute (LO for SH and the like is common and
+/// harmless), and UN always (its bytes are the value as the dictionary VR encodes it).
+fn is_wrong_vr(field: Field, vr: [u8; 2], enc: Encoding) -> bool {
+    if !enc.explicit || vr == *b"UN" || vr == NO_VR {
+        return false;
+    }
+    let (_, expected) = field.dictionary_entry();
+    let expects_binary = <[u8; 2]>::try_from(expected.as_bytes()).is_ok_and(is_binary_vr);
+    expects_binary != is_binary_vr(vr)
 }
 
 enum Action {
@@ -676,6 +769,7 @@ fn action(ctx: Ctx, tag: u32) -> Action {
             0x0008_0060 => capture(Modality),
             0x0010_0010 => capture(PatientName),
             0x0010_0020 => capture(PatientId),
+            0x0010_0030 => capture(PatientBirthDate),
             0x0012_0020 => capture(ClinicalTrialProtocolId),
             0x0012_0040 => capture(ClinicalTrialSubjectId),
             0x0012_0050 => capture(ClinicalTrialTimePointId),
@@ -854,6 +948,7 @@ impl State {
             Field::Modality => set_once(&mut r.modality, code(value)),
             Field::PatientName => set_once(&mut r.patient_name, text(value, cs)),
             Field::PatientId => set_once(&mut r.patient_id, text(value, cs)),
+            Field::PatientBirthDate => set_once(&mut r.patient_birth_date, code(value)),
             Field::ClinicalTrialProtocolId => {
                 set_once(&mut r.clinical_trial_protocol_id, text(value, cs))
             }
@@ -1096,6 +1191,16 @@ impl<S: Source> Parser<'_, '_, S> {
                 }
             }
             match action(ctx, header.tag) {
+                Action::Capture(field) if is_wrong_vr(field, header.vr, enc) => {
+                    let (attribute, expected) = field.dictionary_entry();
+                    return Err(HeaderError::WrongVr {
+                        offset: start,
+                        tag: header.tag,
+                        attribute,
+                        found: String::from_utf8_lossy(&header.vr).into_owned(),
+                        expected,
+                    });
+                }
                 Action::Capture(field) if header.len <= MAX_CAPTURED_VALUE => {
                     let len = header.len as usize;
                     if !self.input.fill(len)? {
@@ -1441,6 +1546,34 @@ mod tests {
             record.transfer_syntax_uid.as_deref(),
             Some(EXPLICIT_VR_LITTLE_ENDIAN)
         );
+    }
+
+    #[test]
+    fn birth_date_is_read_and_a_binary_vr_on_a_text_attribute_is_refused() {
+        let mut ds = Vec::new();
+        explicit_element(&mut ds, 0x0008, 0x0018, b"UI", b"1.2.3\0");
+        explicit_element(&mut ds, 0x0010, 0x0030, b"DA", b"19600229");
+        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
+        assert_eq!(record.patient_birth_date.as_deref(), Some("19600229"));
+
+        // Study Date as US (PS3.6: DA): its two bytes are no date. It starts at byte
+        // 128 + 4 (DICM) + 12 + 16 + 28 (meta: UL, 8-byte UI, 20-byte UI) + 14 (SOP UID) = 202.
+        let mut ds = Vec::new();
+        explicit_element(&mut ds, 0x0008, 0x0018, b"UI", b"1.2.3\0");
+        explicit_element(&mut ds, 0x0008, 0x0020, b"US", &2023u16.to_le_bytes());
+        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "wrong VR at byte 202: Study Date (0008,0020) is encoded as US, not DA"
+        );
+        // A text VR other than the dictionary's (LO for SH and the like) and UN are read.
+        let mut ds = Vec::new();
+        explicit_element(&mut ds, 0x0008, 0x0018, b"UI", b"1.2.3\0");
+        explicit_element(&mut ds, 0x0008, 0x0020, b"LO", b"20230101");
+        explicit_element(&mut ds, 0x0010, 0x0020, b"UN", b"P-7 ");
+        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
+        assert_eq!(record.study_date.as_deref(), Some("20230101"));
+        assert_eq!(record.patient_id.as_deref(), Some("P-7"));
     }
 
     #[test]

@@ -99,6 +99,7 @@ fn record_from_object(obj: &Obj, ts: String, meta: Option<(String, String)>) -> 
         series_instance_uid: code(obj, tags::SERIES_INSTANCE_UID),
         patient_id: text(obj, tags::PATIENT_ID),
         patient_name: text(obj, tags::PATIENT_NAME),
+        patient_birth_date: code(obj, tags::PATIENT_BIRTH_DATE),
         clinical_trial_subject_id: text(obj, tags::CLINICAL_TRIAL_SUBJECT_ID),
         clinical_trial_time_point_id: text(obj, tags::CLINICAL_TRIAL_TIME_POINT_ID),
         clinical_trial_protocol_id: text(obj, tags::CLINICAL_TRIAL_PROTOCOL_ID),

@@ -375,16 +375,38 @@ fn observe_report(
         ));
         return;
     };
+    if report.groups.is_empty() {
+        // A TID 1500 report whose tree holds no measurement: usually a Content Sequence
+        // lost on the way (an export, an anonymiser), so say so rather than stay silent.
+        problems.push(problem(
+            "sr_no_measurements",
+            "no measurement group: the Content Sequence (0040,A730) is absent or holds no \
+             TID 1501/1410/1411 group"
+                .into(),
+            Some(&report.path),
+            Some(&report.sop_instance_uid),
+        ));
+    }
     let reader = reader_of(report);
     for (index, group) in report.groups.iter().enumerate() {
         let name = group
             .tracking_identifier
             .clone()
             .unwrap_or_else(|| format!("group {}", index + 1));
-        let referenced: Vec<&HeaderRecord> = referenced_uids(group)
-            .iter()
-            .filter_map(|u| images.get(u))
-            .collect();
+        let uids = referenced_uids(group);
+        for missing in uids.iter().filter(|u| images.get(u).is_none()) {
+            // The measurement itself (in mm) is still used; only what needs the image
+            // (its date, the drawn line's length, key images) is lost.
+            problems.push(problem(
+                "referenced_image_missing",
+                format!(
+                    "measurement group \"{name}\": Referenced SOP Instance UID (0008,1155) {missing} is not in the archive"
+                ),
+                Some(&report.path),
+                Some(&report.sop_instance_uid),
+            ));
+        }
+        let referenced: Vec<&HeaderRecord> = uids.iter().filter_map(|u| images.get(u)).collect();
         // Place the measurement by its own images (an SR may restate older values).
         let image = referenced.first().copied();
         let recorded_date = image

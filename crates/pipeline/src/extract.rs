@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::assemble::{assemble, LesionRoles};
+use crate::consistency::{duplicate_instances, patient_id_conflicts};
 use crate::dicomweb::{cached_report, sync, DicomWebError, SyncOptions, SyncSummary, SCHEME};
 use crate::dimse::{self, DimseError};
 use crate::index::{Index, IndexError};
@@ -104,7 +105,8 @@ pub struct Collected {
     pub dimse: Option<dimse::SyncSummary>,
     /// Every indexed instance under the roots (the reports included), sorted by path.
     pub images: Vec<HeaderRecord>,
-    /// Every file that could not be indexed (`unreadable_file`), sorted by path.
+    /// Every file that could not be indexed (`unreadable_file`, `wrong_vr`,
+    /// `missing_attribute`), sorted by path.
     pub file_problems: Vec<Problem>,
     /// Every structured report under the roots, sorted by path.
     pub reports: Vec<ReportRead>,
@@ -181,7 +183,7 @@ pub fn collect(
     let file_problems: Vec<Problem> = problems_under(index, roots)?
         .into_iter()
         .map(|p| {
-            let mut problem = Problem::new("unreadable_file", p.reason);
+            let mut problem = Problem::new(&p.kind, p.reason);
             problem.path = Some(p.path);
             problem
         })
@@ -267,7 +269,13 @@ pub fn assemble_collected(
     // `images` holds every indexed instance under the roots, the reports included.
     let input_manifest_sha256 = manifest_sha256(&images, &file_problems);
     let report_count = report_reads.len();
+    let reports_read = report_reads.iter().filter(|r| r.document.is_ok()).count();
     let mut problems = file_problems;
+    problems.extend(duplicate_instances(&images));
+    // Two patients behind one Patient ID: neither is assessed (a core lab must not merge
+    // two patients' lesions, nor guess which files are the right patient's).
+    let (conflicted_patients, conflicts) = patient_id_conflicts(&images);
+    problems.extend(conflicts);
     let mut reports = Vec::with_capacity(report_count);
     for ReportRead {
         path,
@@ -276,6 +284,23 @@ pub fn assemble_collected(
     } in report_reads
     {
         match document {
+            Ok(doc)
+                if doc
+                    .patient_id
+                    .as_deref()
+                    .is_some_and(|id| conflicted_patients.contains(id)) =>
+            {
+                let mut problem = Problem::new(
+                    "patient_id_conflict",
+                    format!(
+                        "report not used: its Patient ID (0010,0020) \"{}\" names two patients (birth dates or names differ)",
+                        doc.patient_id.as_deref().unwrap_or_default()
+                    ),
+                );
+                problem.path = Some(path);
+                problem.sop_instance_uid = Some(doc.sop_instance_uid.clone());
+                problems.push(problem);
+            }
             Ok(doc) => reports.push(doc),
             Err(reason) => {
                 let kind = problem_kind.as_deref().unwrap_or("sr_unreadable");
@@ -293,7 +318,7 @@ pub fn assemble_collected(
         dicomweb,
         dimse,
         reports: report_count,
-        reports_read: reports.len(),
+        reports_read,
         subjects: timeline.subjects.len(),
         timepoints: timeline.subjects.iter().map(|s| s.timepoints.len()).sum(),
         lesion_observations: timeline

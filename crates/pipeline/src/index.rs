@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Version of the table layout below; bump it when columns change.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// The write-ahead log is copied into the database (a checkpoint: two fsyncs, ~0.1–0.2 s
 /// for a 20,000-file scan on this project's machines) only once it holds this many pages
 /// (64 MiB of 4 KiB pages), not after every scan. The index is a cache: a power loss
@@ -129,10 +129,24 @@ impl Hasher for PathHasher {
     }
 }
 
+/// The kinds of file problems (the `kind` of the run's problem list).
+pub mod problem_kind {
+    /// Not readable as DICOM: empty, not DICOM, truncated, malformed, I/O error.
+    pub const UNREADABLE_FILE: &str = "unreadable_file";
+    /// An attribute the pipeline needs is encoded with a VR that cannot hold it.
+    pub const WRONG_VR: &str = "wrong_vr";
+    /// An attribute every instance must have (SOP Instance UID, Study Instance UID…) is
+    /// absent or empty.
+    pub const MISSING_ATTRIBUTE: &str = "missing_attribute";
+}
+
 /// A file that could not be indexed, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub path: String,
+    /// The problem kind of the run's problem list (`unreadable_file`, `wrong_vr`,
+    /// `missing_attribute`).
+    pub kind: String,
     pub reason: String,
 }
 
@@ -183,6 +197,8 @@ const RECORD_COLUMNS: &[&str] = &[
     "orientation_column_x",
     "orientation_column_y",
     "orientation_column_z",
+    // Schema 3. New columns go last: `record_from_row` reads them by position.
+    "patient_birth_date",
 ];
 
 fn column_type(column: &str) -> &'static str {
@@ -214,6 +230,8 @@ fn create_schema_sql() -> String {
              mtime_ns INTEGER NOT NULL,
              -- NULL for an indexed instance; the reason for a problem file
              problem TEXT,
+             -- the kind of a problem file (schema 3)
+             problem_kind TEXT,
          {}
          );
          CREATE INDEX files_by_sop_instance ON files (sop_instance_uid);
@@ -248,8 +266,7 @@ fn upsert_record_sql() -> String {
     )
 }
 
-const UPSERT_PROBLEM_SQL: &str =
-    "INSERT OR REPLACE INTO files (path, size, mtime_ns, problem) VALUES (?1, ?2, ?3, ?4)";
+const UPSERT_PROBLEM_SQL: &str = "INSERT OR REPLACE INTO files (path, size, mtime_ns, problem_kind, problem) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<HeaderRecord> {
     let size: i64 = row.get(1)?;
@@ -271,6 +288,7 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<HeaderRecord> {
         series_instance_uid: row.get(c(4))?,
         patient_id: row.get(c(5))?,
         patient_name: row.get(c(6))?,
+        patient_birth_date: row.get(c(38))?,
         clinical_trial_subject_id: row.get(c(7))?,
         clinical_trial_time_point_id: row.get(c(8))?,
         clinical_trial_protocol_id: row.get(c(9))?,
@@ -534,14 +552,17 @@ impl Index {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT path, problem FROM files WHERE problem IS NOT NULL ORDER BY path",
+                "SELECT path, problem_kind, problem FROM files WHERE problem IS NOT NULL ORDER BY path",
             )
             .map_err(|e| self.error(e))?;
         let rows = statement
             .query_map([], |row| {
                 Ok(Problem {
                     path: row.get(0)?,
-                    reason: row.get(1)?,
+                    kind: row
+                        .get::<_, Option<String>>(1)?
+                        .unwrap_or_else(|| problem_kind::UNREADABLE_FILE.to_string()),
+                    reason: row.get(2)?,
                 })
             })
             .map_err(|e| self.error(e))?;
@@ -635,7 +656,7 @@ impl IndexWriter<'_> {
             .image_orientation_patient
             .map_or([None; 6], |o| o.map(Some));
         let size = size as i64;
-        let values: [&dyn ToSql; 41] = [
+        let values: [&dyn ToSql; 42] = [
             &r.path,
             &size,
             &mtime_ns,
@@ -677,6 +698,7 @@ impl IndexWriter<'_> {
             &orientation[3],
             &orientation[4],
             &orientation[5],
+            &r.patient_birth_date,
         ];
         match self.upsert_record.execute(&values[..]) {
             Ok(_) => Ok(()),
@@ -684,17 +706,18 @@ impl IndexWriter<'_> {
         }
     }
 
-    /// Records a problem file with its reason (replacing whatever the path had).
+    /// Records a problem file with its kind and reason (replacing whatever the path had).
     pub fn upsert_problem(
         &mut self,
         path: &str,
         size: u64,
         mtime_ns: i64,
+        kind: &str,
         reason: &str,
     ) -> Result<(), IndexError> {
         match self
             .upsert_problem
-            .execute(params![path, size as i64, mtime_ns, reason])
+            .execute(params![path, size as i64, mtime_ns, kind, reason])
         {
             Ok(_) => Ok(()),
             Err(e) => Err(self.error(e)),
@@ -752,6 +775,7 @@ mod tests {
             sop_class_uid: Some(SR_SOP_CLASSES[2].into()),
             sop_instance_uid: Some("1.2.3".into()),
             patient_name: Some("Müller^Ä".into()),
+            patient_birth_date: Some("19600229".into()),
             series_number: Some(-3),
             pixel_spacing: Some([0.1, 0.30000000000000004]),
             rows: Some(65535),
@@ -762,7 +786,9 @@ mod tests {
         };
         let mut writer = index.begin_write().unwrap();
         writer.upsert_record(&record, 1234, 99).unwrap();
-        writer.upsert_problem("c.txt", 5, 100, "not DICOM").unwrap();
+        writer
+            .upsert_problem("c.txt", 5, 100, "unreadable_file", "not DICOM")
+            .unwrap();
         writer.commit().unwrap();
 
         assert_eq!(index.records().unwrap(), vec![record.clone()]);
@@ -773,6 +799,7 @@ mod tests {
             index.problems().unwrap(),
             vec![Problem {
                 path: "c.txt".into(),
+                kind: "unreadable_file".into(),
                 reason: "not DICOM".into()
             }]
         );

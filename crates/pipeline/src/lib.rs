@@ -3,6 +3,7 @@
 //! `pipeline.toml` settings of the whole flow.
 
 pub mod assemble;
+pub mod consistency;
 pub mod dicomweb;
 pub mod dimse;
 pub mod extract;

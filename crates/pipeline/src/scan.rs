@@ -17,10 +17,11 @@
 //! changed file's header to learn its subject (see `shard.rs`), and the others are
 //! counted as `other_shards`, not as seen.
 
+use crate::index::problem_kind::{MISSING_ATTRIBUTE, UNREADABLE_FILE, WRONG_VR};
 use crate::index::{Index, IndexError, IndexWriter, KnownFiles, Problem};
 use crate::shard::ShardSpec;
 use crate::walk::{normalise_root, walk_batches, WalkEntry, WalkError};
-use oncoread_dicom::header::{HeaderReader, HeaderRecord};
+use oncoread_dicom::header::{HeaderError, HeaderReader, HeaderRecord};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -109,8 +110,9 @@ pub enum ScanError {
 /// What became of one file, on its way to the writer.
 enum Outcome {
     Record(Box<HeaderRecord>),
-    /// A reason; size and modification time 0 for walk problems (never "unchanged").
-    Problem(String),
+    /// A problem kind and reason; size and modification time 0 for walk problems (never
+    /// "unchanged").
+    Problem(&'static str, String),
     /// Another shard's file: left out of this shard's index.
     OtherShard,
 }
@@ -122,7 +124,7 @@ fn keep_if_owned(shard: Option<&ShardSpec>, entry: &WalkEntry, outcome: Outcome)
     };
     let owned = match &outcome {
         Outcome::Record(record) => shard.owns_record(record),
-        Outcome::Problem(_) => shard.owns_path(&entry.path.to_string_lossy()),
+        Outcome::Problem(..) => shard.owns_path(&entry.path.to_string_lossy()),
         Outcome::OtherShard => false,
     };
     if owned {
@@ -141,13 +143,54 @@ fn read_one(reader: &mut HeaderReader, entry: &WalkEntry) -> Outcome {
         reader.read_with_size(&entry.path, entry.size)
     }));
     match result {
-        Ok(Ok(record)) => Outcome::Record(Box::new(record)),
-        Ok(Err(error)) => Outcome::Problem(error.to_string()),
+        Ok(Ok(record)) => match missing_mandatory_attribute(&record) {
+            None => Outcome::Record(Box::new(record)),
+            Some(missing) => Outcome::Problem(
+                MISSING_ATTRIBUTE,
+                format!("no {missing}: a mandatory attribute of every DICOM instance"),
+            ),
+        },
+        Ok(Err(error)) => {
+            let kind = match error {
+                HeaderError::WrongVr { .. } => WRONG_VR,
+                HeaderError::NoInstanceUid { .. } => MISSING_ATTRIBUTE,
+                _ => UNREADABLE_FILE,
+            };
+            Outcome::Problem(kind, error.to_string())
+        }
         Err(_) => {
             *reader = HeaderReader::new();
-            Outcome::Problem("internal error: the header reader panicked (a bug)".into())
+            Outcome::Problem(
+                UNREADABLE_FILE,
+                "internal error: the header reader panicked (a bug)".into(),
+            )
         }
     }
+}
+
+/// Media Storage Directory (DICOMDIR): an index of files, not an instance of a study.
+const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
+
+/// The first type 1 attribute of the SOP Common and General Study / Series modules that
+/// the record lacks (a DICOMDIR needs none of them). Without them an instance cannot be
+/// placed in a study, so it is a problem rather than a silently orphaned row.
+fn missing_mandatory_attribute(record: &HeaderRecord) -> Option<&'static str> {
+    if record.sop_class_uid.as_deref() == Some(MEDIA_STORAGE_DIRECTORY) {
+        return None;
+    }
+    let required = [
+        ("SOP Class UID (0008,0016)", &record.sop_class_uid),
+        ("SOP Instance UID (0008,0018)", &record.sop_instance_uid),
+        ("Study Instance UID (0020,000D)", &record.study_instance_uid),
+        (
+            "Series Instance UID (0020,000E)",
+            &record.series_instance_uid,
+        ),
+    ];
+    required
+        .into_iter()
+        .find(|(_, value)| value.as_deref().is_none_or(|v| v.trim().is_empty()))
+        .map(|(name, _)| name)
 }
 
 /// Whether an index path lies under one of the (normalised) roots. The root `.` holds
@@ -227,7 +270,7 @@ fn walk_stage(
                     size: 0,
                     mtime_ns: 0,
                 };
-                (entry, Outcome::Problem(p.reason))
+                (entry, Outcome::Problem(UNREADABLE_FILE, p.reason))
             })
             .collect();
         let sent = (changed.is_empty() || to_read.send(changed).is_ok())
@@ -261,9 +304,9 @@ fn write_stage(
                     writer.upsert_record(&record, entry.size, entry.mtime_ns)?;
                     written.instances += 1;
                 }
-                Outcome::Problem(reason) => {
+                Outcome::Problem(kind, reason) => {
                     let path = entry.path.to_string_lossy();
-                    writer.upsert_problem(&path, entry.size, entry.mtime_ns, &reason)?;
+                    writer.upsert_problem(&path, entry.size, entry.mtime_ns, kind, &reason)?;
                     written.problems += 1;
                 }
                 Outcome::OtherShard => {
@@ -392,4 +435,43 @@ pub fn scan(
         other_shards: tally.other_shards + other_shards,
         elapsed: started.elapsed(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_needs_its_uids_and_a_dicomdir_does_not() {
+        let complete = HeaderRecord {
+            sop_class_uid: Some("1.2.840.10008.5.1.4.1.1.2".into()),
+            sop_instance_uid: Some("1.2.3".into()),
+            study_instance_uid: Some("1.2.4".into()),
+            series_instance_uid: Some("1.2.5".into()),
+            ..HeaderRecord::default()
+        };
+        assert_eq!(missing_mandatory_attribute(&complete), None);
+        let no_study = HeaderRecord {
+            study_instance_uid: Some("  ".into()),
+            ..complete.clone()
+        };
+        assert_eq!(
+            missing_mandatory_attribute(&no_study),
+            Some("Study Instance UID (0020,000D)")
+        );
+        let no_series = HeaderRecord {
+            series_instance_uid: None,
+            ..complete.clone()
+        };
+        assert_eq!(
+            missing_mandatory_attribute(&no_series),
+            Some("Series Instance UID (0020,000E)")
+        );
+        let dicomdir = HeaderRecord {
+            sop_class_uid: Some(MEDIA_STORAGE_DIRECTORY.into()),
+            sop_instance_uid: Some("1.2.3".into()),
+            ..HeaderRecord::default()
+        };
+        assert_eq!(missing_mandatory_attribute(&dicomdir), None);
+    }
 }

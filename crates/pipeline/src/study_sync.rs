@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use oncoread_dicom::header::HeaderRecord;
 
+use crate::index::problem_kind::UNREADABLE_FILE;
 use crate::index::{Index, IndexError};
 
 /// A study as the source lists it.
@@ -134,7 +135,7 @@ pub(crate) fn fetch_and_write<E: Display + Send>(
     for study in untried {
         let study_path = format!("{source}/studies/{}", study.uid);
         let reason = "study not fetched: the source stopped answering (fetched next run)";
-        writer.upsert_problem(&study_path, 0, 0, reason)?;
+        writer.upsert_problem(&study_path, 0, 0, UNREADABLE_FILE, reason)?;
         counts.studies_failed += 1;
         counts.problems += 1;
         counts.failures.push(format!("{study_path}: {reason}"));
@@ -154,7 +155,7 @@ fn write_study<E: Display>(
         writer.upsert_record(record, record.file_size, 0)?;
     }
     for (path, reason) in &fetched.problems {
-        writer.upsert_problem(path, 0, 0, reason)?;
+        writer.upsert_problem(path, 0, 0, UNREADABLE_FILE, reason)?;
     }
     counts.instances += fetched.records.len() as u64;
     counts.reports_fetched += fetched.reports_fetched;
@@ -171,7 +172,7 @@ fn write_study<E: Display>(
             counts.studies_failed += 1;
             counts.problems += 1;
             let reason = format!("study not fetched: {failure}");
-            writer.upsert_problem(&study_path, 0, 0, &reason)?;
+            writer.upsert_problem(&study_path, 0, 0, UNREADABLE_FILE, &reason)?;
             counts.failures.push(format!("{study_path}: {reason}"));
         }
     }

@@ -153,12 +153,16 @@ fn an_abandoned_write_changes_nothing() {
     let mut index = Index::open(&dir.join("index.sqlite")).unwrap();
     {
         let mut writer = index.begin_write().unwrap();
-        writer.upsert_problem("x.dcm", 1, 2, "test").unwrap();
+        writer
+            .upsert_problem("x.dcm", 1, 2, "unreadable_file", "test")
+            .unwrap();
         // dropped without commit
     }
     assert_eq!(index.counts().unwrap().problems, 0);
     let mut writer = index.begin_write().unwrap();
-    writer.upsert_problem("x.dcm", 1, 2, "test").unwrap();
+    writer
+        .upsert_problem("x.dcm", 1, 2, "unreadable_file", "test")
+        .unwrap();
     writer.commit().unwrap();
     assert_eq!(index.counts().unwrap().problems, 1);
     std::fs::remove_dir_all(&dir).unwrap();
