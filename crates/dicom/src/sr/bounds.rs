@@ -326,6 +326,15 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding, limits: &Limits) -> Re
             cursor.pos = value_at;
         } else {
             let value = fits(cursor.bytes, tag, value_at, length)?;
+            if let Some(unit) = binary_value_unit(cursor, tag, encoding) {
+                if value % unit != 0 {
+                    return Err(Refusal::Malformed(format!(
+                        "element {} at byte {value_at} declares {value} bytes, not a multiple \
+                         of the {unit} bytes of each of its values",
+                        tag_text(tag)
+                    )));
+                }
+            }
             if value as u64 > limits.max_element_bytes {
                 return Err(Refusal::Limit(LimitExceeded {
                     key: LimitKey::MaxElementBytes,
@@ -345,6 +354,33 @@ fn implicit_header(cursor: &Cursor) -> Option<(Tag, u32, usize)> {
     let at = cursor.pos;
     let tag = Tag(cursor.u16(at, false)?, cursor.u16(at + 2, false)?);
     Some((tag, cursor.u32(at + 4, false)?, 8))
+}
+
+/// The size of each value of a binary numeric element (UL: 4 bytes, FD: 8, …), from its
+/// VR when explicit, else from the data dictionary (group lengths are UL). Why: the
+/// parser reads such a value as whole numbers and leaves a remainder unread, so with a
+/// length of 7 it reads the next header three bytes early, where this walk would not
+/// look (found by fuzzing: a UL group length of 7 bytes, after which the parser read a
+/// 4 GB length from the value's last bytes).
+fn binary_value_unit(cursor: &Cursor, tag: Tag, encoding: Encoding) -> Option<usize> {
+    let vr = match encoding {
+        Encoding::ImplicitLittle if tag.element() == 0x0000 => VR::UL,
+        Encoding::ImplicitLittle => StandardDataDictionary.by_tag(tag)?.vr().relaxed(),
+        _ => {
+            let bytes: [u8; 2] = cursor
+                .bytes
+                .get(cursor.pos + 4..cursor.pos + 6)?
+                .try_into()
+                .ok()?;
+            VR::from_binary(bytes)?
+        }
+    };
+    match vr {
+        VR::OW | VR::SS | VR::US => Some(2),
+        VR::AT | VR::FL | VR::OF | VR::OL | VR::SL | VR::UL => Some(4),
+        VR::FD | VR::OD | VR::OV | VR::SV | VR::UV => Some(8),
+        _ => None,
+    }
 }
 
 /// Whether the element at the cursor is a sequence: its VR when explicit, the data
@@ -602,6 +638,34 @@ mod tests {
                 "element (0051,FF00) at byte {} declares 4292870399 bytes but only 4 remain in the file",
                 at + 12
             ))
+        );
+    }
+
+    #[test]
+    fn a_binary_value_whose_length_is_no_multiple_of_its_size_is_refused() {
+        // Found by fuzzing (fuzz/regressions/sr_tree/ul-group-length-of-7-bytes.dcm): a
+        // bare implicit-VR data set whose (0008,0000) group length (UL) declares 7 bytes.
+        let bytes = b"\x08\x00\x00\x00\x07\x00\x00\x00X\xFF\x06\x00\xFF\x01\x00\x00\x10\xFF\xFF\xFF\xFF\xFF";
+        assert_eq!(
+            check_declared_lengths(bytes, &Limits::default()),
+            Err(Refusal::Malformed(
+                "element (0008,0000) at byte 8 declares 7 bytes, not a multiple of the 4 bytes \
+                 of each of its values"
+                    .to_string()
+            ))
+        );
+        // Explicit VR: an FD of 12 bytes.
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
+        let mut bytes = part10(&w);
+        let at = bytes.len() + 8;
+        bytes.extend_from_slice(b"\x40\x00\x0A\xA3FD\x0C\x00abcdefghijkl");
+        assert_eq!(
+            check_declared_lengths(&bytes, &Limits::default()),
+            Err(Refusal::Malformed(format!(
+                "element (0040,A30A) at byte {at} declares 12 bytes, not a multiple of the 8 \
+                 bytes of each of its values"
+            )))
         );
     }
 }
