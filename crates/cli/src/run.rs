@@ -213,10 +213,17 @@ pub(crate) fn finish_run(
     strict: bool,
     pseudonymizer: Option<&Pseudonymizer>,
 ) -> Result<u8> {
+    let started = Instant::now();
     let pseudonymized = pseudonymizer
         .map(|p| p.apply(timeline))
         .transpose()
         .context("pseudonymize")?;
+    if pseudonymized.is_some() {
+        stages.push(Stage {
+            name: "privacy", // the [privacy] table's rewriting
+            elapsed: started.elapsed(),
+        });
+    }
     let (timeline, image_files) = match &pseudonymized {
         Some(p) => (&p.timeline, p.image_files.clone()),
         None => (timeline, Default::default()),

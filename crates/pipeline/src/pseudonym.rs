@@ -14,7 +14,7 @@
 //! with its pseudonym; strings made only of digits and dots (UIDs) are left alone unless
 //! they equal an identifier, so a short numeric id never corrupts a UID.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use oncoread_criteria::dates::{format_iso_date, parse_iso_date};
 use oncoread_criteria::timeline::{Source, Timeline};
@@ -186,10 +186,11 @@ impl Pseudonymizer {
     /// Every original identifier of the timeline and its replacement: subject ids, patient
     /// ids and names (whole names and their longer components), from every source.
     fn identifiers(&self, timeline: &Timeline) -> Identifiers {
-        let mut names = Vec::new();
-        let mut ids = Vec::new();
+        // Sets: each source repeats its patient's name and ids, each is hashed once.
+        let mut names = BTreeSet::new();
+        let mut ids = BTreeSet::new();
         for subject in &timeline.subjects {
-            ids.push(subject.subject_id.clone());
+            ids.insert(subject.subject_id.clone());
             for timepoint in &subject.timepoints {
                 let lesion_sources = timepoint.lesions.iter().map(|l| &l.source);
                 for source in std::iter::once(&timepoint.source)
@@ -291,15 +292,30 @@ fn rewrite_source_dates(source: &mut Source, offset: Option<i64>) {
 /// Original identifiers and their pseudonyms, for whole-token replacement in text.
 struct Identifiers {
     replacements: HashMap<String, String>,
+    /// The longest identifier, in bytes.
     longest: usize,
+    /// The leading alphanumeric run of each identifier (`SUBJ` of `SUBJ-001`): a position
+    /// whose run is none of these starts no identifier, which spares most lookups.
+    first_tokens: HashSet<String>,
+    /// Some identifier starts with a symbol (then every position must be tried).
+    some_start_with_symbol: bool,
 }
 
 impl Identifiers {
     fn new(replacements: HashMap<String, String>) -> Identifiers {
         let longest = replacements.keys().map(String::len).max().unwrap_or(0);
+        let first_tokens = replacements
+            .keys()
+            .map(|id| id.chars().take_while(|c| c.is_alphanumeric()).collect())
+            .collect();
+        let some_start_with_symbol = replacements
+            .keys()
+            .any(|id| id.chars().next().is_some_and(|c| !c.is_alphanumeric()));
         Identifiers {
             replacements,
             longest,
+            first_tokens,
+            some_start_with_symbol,
         }
     }
 
@@ -312,6 +328,14 @@ impl Identifiers {
         if self.replacements.is_empty() || text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             return None;
         }
+        // Most strings hold no token that starts an identifier: done without the search.
+        if !self.some_start_with_symbol
+            && !text
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|run| self.first_tokens.contains(run))
+        {
+            return None;
+        }
         let boundaries: Vec<usize> = (0..=text.len())
             .filter(|&i| is_token_boundary(text, i))
             .collect();
@@ -319,17 +343,27 @@ impl Identifiers {
         let mut copied = 0; // text[..copied] is in `rewritten` already
         let mut changed = false;
         for (n, &start) in boundaries.iter().enumerate() {
+            let Some(&next) = boundaries.get(n + 1) else {
+                break;
+            };
             if start < copied {
                 continue;
             }
-            let found = boundaries[n + 1..]
-                .iter()
-                .rev()
-                .filter(|&&end| end - start <= self.longest)
-                .find_map(|&end| {
-                    let pseudonym = self.replacements.get(text.get(start..end)?)?;
-                    Some((end, pseudonym))
-                });
+            let first_token = text.get(start..next)?;
+            let may_start_here = if first_token.starts_with(char::is_alphanumeric) {
+                self.first_tokens.contains(first_token)
+            } else {
+                self.some_start_with_symbol
+            };
+            if !may_start_here {
+                continue;
+            }
+            let ends = &boundaries[n + 1..];
+            let within = ends.partition_point(|&end| end - start <= self.longest);
+            let found = ends[..within].iter().rev().find_map(|&end| {
+                let pseudonym = self.replacements.get(text.get(start..end)?)?;
+                Some((end, pseudonym))
+            });
             if let Some((end, pseudonym)) = found {
                 rewritten.push_str(text.get(copied..start)?);
                 rewritten.push_str(pseudonym);
