@@ -490,6 +490,17 @@ fn a_missing_or_empty_key_stops_the_run_naming_the_variable() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TRIAL_PSEUDONYM_KEY"), "{stderr}");
     assert!(holds_no_output(&out));
+    // Sending the SRs back to the PACS would put pseudonyms into the original studies.
+    let (out, output) = run_with_key(
+        "pseudo-pacs",
+        "\n[output.pacs]\ndicomweb = \"http://127.0.0.1:9/dicom-web\"\n",
+        &["--pseudonymize"],
+        Some(KEY),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[output.pacs]"), "{stderr}");
+    assert!(holds_no_output(&out));
     // The flag and its variable are in the help.
     let help = oncoread(&["run", "--help"]);
     let help = String::from_utf8_lossy(&help.stdout);

@@ -372,6 +372,15 @@ fn load_settings(args: &RunArgs) -> Result<PipelineSettings> {
     }
     settings.reproducible |= args.reproducible;
     settings.privacy.pseudonymize |= args.pseudonymize;
+    // The SRs would carry pseudonyms into the original studies (same Study Instance UIDs):
+    // one study, two patients, in the PACS the identifiers came from.
+    if settings.privacy.pseudonymize && settings.pacs.is_some() {
+        bail!(
+            "{}: [output.pacs] with pseudonymization would store pseudonymized SRs in the \
+             original studies: remove [output.pacs], or run without --pseudonymize",
+            settings.file
+        );
+    }
     apply_overrides(&mut settings.criteria.config, &args.set)?;
     Ok(settings)
 }

@@ -204,22 +204,24 @@ impl Pseudonymizer {
                 }
             }
         }
-        let mut replacements = HashMap::new();
-        // Components first: a whole id or name that equals a component keeps its own
-        // pseudonym.
-        for name in &names {
-            let pseudonym = self.pseudonym(name);
-            for component in name.split(['^', '=', ' ']) {
-                if component.chars().count() >= MIN_NAME_COMPONENT_CHARS {
-                    replacements.insert(component.to_string(), pseudonym.clone());
-                }
-            }
-        }
-        for original in names.iter().chain(&ids) {
-            if !original.is_empty() {
-                replacements.insert(original.clone(), self.pseudonym(original));
-            }
-        }
+        // A name component (`SYNTH` of `SYNTH^SUBJ-001`) may be shared by several names: it
+        // gets its own pseudonym, never one of the names'.
+        let components: Vec<String> = names
+            .iter()
+            .flat_map(|name| name.split(['^', '=', ' ']))
+            .filter(|component| component.chars().count() >= MIN_NAME_COMPONENT_CHARS)
+            .map(str::to_string)
+            .collect();
+        let originals: BTreeSet<&String> = names
+            .iter()
+            .chain(&ids)
+            .chain(&components)
+            .filter(|original| !original.is_empty())
+            .collect();
+        let replacements = originals
+            .into_iter()
+            .map(|original| (original.clone(), self.pseudonym(original)))
+            .collect();
         Identifiers::new(replacements)
     }
 }
