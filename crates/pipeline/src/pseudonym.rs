@@ -198,7 +198,11 @@ impl Pseudonymizer {
                     .flatten()
                 {
                     for key in ID_KEYS {
-                        ids.extend(source_text(source, key));
+                        // Multi-valued (Other Patient IDs): each value, and the whole.
+                        if let Some(text) = source_text(source, key) {
+                            ids.extend(text.split('\\').map(str::to_string));
+                            ids.insert(text);
+                        }
                     }
                     names.extend(source_text(source, "patient_name"));
                 }
@@ -511,9 +515,10 @@ mod tests {
                 "timepoints": [
                     {"timepoint_id": "BL", "date": "2024-01-10",
                      "source": {"patient_id": "MRN-55", "patient_name": "Doe^Jane",
+                                "other_patient_ids": "OLD-1\\OLD-2",
                                 "patient_birth_date": "19700101", "study_date": "20240110"},
                      "lesions": [{"lesion_id": "1.2.3", "role": "target", "long_axis_mm": 20.0,
-                                  "source": {"path": "/in/SUBJ-7/Doe_Jane/sr.dcm",
+                                  "source": {"path": "/in/SUBJ-7/Doe_Jane/OLD-2/sr.dcm",
                                              "measurement_lines": [{"image_path": "/in/MRN-55/ct.dcm"}]}}]},
                     {"timepoint_id": "W8", "date": "2024-03-06"}
                 ]
@@ -524,7 +529,9 @@ mod tests {
         let keyed = Pseudonymizer::new(b"secret", true);
         let result = keyed.apply(&timeline).unwrap();
         let text = serde_json::to_string(&result.timeline).unwrap();
-        for original in ["SUBJ-7", "MRN-55", "Doe", "Jane", "19700101"] {
+        for original in [
+            "SUBJ-7", "MRN-55", "Doe", "Jane", "19700101", "OLD-1", "OLD-2",
+        ] {
             assert!(!text.contains(original), "{original} in {text}");
         }
         let subject = &result.timeline.subjects[0];
