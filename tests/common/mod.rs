@@ -51,6 +51,29 @@ pub fn holds_no_output(out: &Path) -> bool {
 /// command-line arguments; returns the output folder.
 pub fn run_sample_with_formats(name: &str, formats: &str, extra: &[&str]) -> PathBuf {
     let dir = temp_dir(name);
+    let config_path = sample_config(&dir, formats);
+    let out = dir.join("out");
+    let mut args = vec![
+        "run",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--reproducible",
+    ];
+    args.extend_from_slice(extra);
+    let run = oncoread(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
+
+/// Writes `dir/pipeline.toml`: the repository's, reading the sample trial, with its index
+/// in `dir` and `formats` (a TOML list such as `["json", "dicom-sr"]`); returns its path.
+pub fn sample_config(dir: &Path, formats: &str) -> PathBuf {
     let sample = repo().join("fixtures/sample");
     let mut text = std::fs::read_to_string(repo().join("pipeline.toml")).unwrap();
     let replacements = [
@@ -73,21 +96,5 @@ pub fn run_sample_with_formats(name: &str, formats: &str, extra: &[&str]) -> Pat
     }
     let config_path = dir.join("pipeline.toml");
     std::fs::write(&config_path, text).unwrap();
-    let out = dir.join("out");
-    let mut args = vec![
-        "run",
-        "--config",
-        config_path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--reproducible",
-    ];
-    args.extend_from_slice(extra);
-    let run = oncoread(&args);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    out
+    config_path
 }

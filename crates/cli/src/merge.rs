@@ -15,6 +15,7 @@ use oncoread_criteria::parse_criteria_list;
 use oncoread_pipeline::assemble::LesionRoles;
 use oncoread_pipeline::extract::{assemble_collected, Collected};
 use oncoread_pipeline::pixel_measures::{lbm_formula_of, PixelOptions};
+use oncoread_pipeline::pseudonym::{Privacy, Pseudonymizer};
 use oncoread_pipeline::scan::ScanSummary;
 use oncoread_pipeline::settings::{CriteriaSettings, Input, PipelineSettings};
 use std::collections::BTreeMap;
@@ -96,6 +97,15 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         }
         None => LesionRoles::default(),
     };
+    // The shards recorded whether to pseudonymize; the merge writes the outputs, so the
+    // merge reads the key (the same key gives the same pseudonyms as a single run).
+    let pseudonymizer = match Pseudonymizer::from_env(&settings.privacy) {
+        Ok(pseudonymizer) => pseudonymizer,
+        Err(error) => {
+            eprintln!("oncoread merge: {error}");
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
     let collected = join(&shards)?;
     // One writer per output folder, as for `run` (taken once the shards are known good,
     // so a refused merge writes nothing).
@@ -129,6 +139,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         &summary,
         stages,
         args.strict,
+        pseudonymizer.as_ref(),
     )
 }
 
@@ -263,12 +274,27 @@ fn settings_of(manifest: &ShardManifest, out: &Path) -> Result<PipelineSettings>
         protocols: Default::default(),
         // The merge reads no report: each shard read within its own [limits].
         limits: Default::default(),
+        privacy: privacy_of(&manifest.config),
         criteria: CriteriaSettings {
             enabled: Some(manifest.criteria.join(",")),
             config,
             keys_set: Vec::new(),
         },
     })
+}
+
+/// The `[privacy]` settings the shards recorded in their configuration (`run.rs`
+/// `config_record`), off when absent.
+fn privacy_of(config: &serde_json::Value) -> Privacy {
+    let privacy = &config["privacy"];
+    let defaults = Privacy::default();
+    Privacy {
+        pseudonymize: privacy["pseudonymize"].as_bool().unwrap_or(false),
+        key_env: privacy["key_env"]
+            .as_str()
+            .map_or(defaults.key_env, str::to_string),
+        shift_dates: privacy["shift_dates"].as_bool().unwrap_or(false),
+    }
 }
 
 /// The criteria configuration whose effective keys are `effective`.

@@ -16,12 +16,14 @@ use oncoread_pipeline::extract::{extract, ExtractOptions, ExtractSummary};
 use oncoread_pipeline::index::Index;
 use oncoread_pipeline::pacs_sink::{send_outputs, Destination, SinkSummary};
 use oncoread_pipeline::pixel_measures::{lbm_formula_of, PixelOptions};
+use oncoread_pipeline::pseudonym::Pseudonymizer;
 use oncoread_pipeline::scan::{ScanOptions, ScanProgress};
 use oncoread_pipeline::settings::{dicomweb_options, dimse_options, Input, PipelineSettings};
 use oncoread_pipeline::shard::ShardSpec;
 use oncoread_report::key_images::{KeyImageOptions, Window};
 use oncoread_report::{write_all, Format, ReportOptions};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -72,6 +74,11 @@ pub struct RunArgs {
     /// the subjects whose hash falls in shard K (see README, "Beyond one machine").
     #[arg(long, value_name = "K/N")]
     shard: Option<ShardSpec>,
+    /// Replace patient names, ids and birth dates in every output with keyed pseudonyms;
+    /// the key comes from the variable [privacy] key_env names (default
+    /// ONCOREAD_PSEUDONYM_KEY). See README, "Pseudonymization".
+    #[arg(long)]
+    pseudonymize: bool,
 }
 
 /// One timed stage, for the summary and the run record.
@@ -91,6 +98,14 @@ pub fn run(args: RunArgs) -> Result<u8> {
     if let Some(shard) = args.shard {
         return crate::shard::run_shard(settings, shard);
     }
+    // Before any work: a run that cannot pseudonymize must not write identifiers.
+    let pseudonymizer = match Pseudonymizer::from_env(&settings.privacy) {
+        Ok(pseudonymizer) => pseudonymizer,
+        Err(error) => {
+            eprintln!("oncoread run: {error}");
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
     let criteria_list = settings
         .criteria
         .enabled
@@ -182,12 +197,14 @@ pub fn run(args: RunArgs) -> Result<u8> {
         &summary,
         stages,
         args.strict,
+        pseudonymizer.as_ref(),
     )
 }
 
 /// What a run does once the timeline is built (also the second half of `oncoread merge`):
 /// assess, compare double reads, write the outputs, send them to the PACS when configured,
-/// write `run.json` and print the summary. Returns the exit status.
+/// write `run.json` and print the summary. Returns the exit status. With a
+/// `pseudonymizer`, everything after this point sees only the pseudonymized timeline.
 pub(crate) fn finish_run(
     settings: &PipelineSettings,
     criteria: &[Criterion],
@@ -195,7 +212,24 @@ pub(crate) fn finish_run(
     summary: &ExtractSummary,
     mut stages: Vec<Stage>,
     strict: bool,
+    pseudonymizer: Option<&Pseudonymizer>,
 ) -> Result<u8> {
+    let started = Instant::now();
+    let pseudonymized = pseudonymizer
+        .map(|p| p.apply(timeline))
+        .transpose()
+        .context("pseudonymize")?;
+    if pseudonymized.is_some() {
+        stages.push(Stage {
+            name: "privacy", // the [privacy] table's rewriting
+            elapsed: started.elapsed(),
+        });
+    }
+    let (timeline, image_files) = match &pseudonymized {
+        Some(p) => (&p.timeline, p.image_files.clone()),
+        None => (timeline, Default::default()),
+    };
+
     // Assess.
     let started = Instant::now();
     let progress = Progress::spinner("assess");
@@ -215,7 +249,7 @@ pub(crate) fn finish_run(
     // Report.
     let started = Instant::now();
     let progress = Progress::spinner("report");
-    let written = write_outputs(settings, timeline, &mut assessment, readers);
+    let written = write_outputs(settings, timeline, &mut assessment, readers, image_files);
     progress.finish();
     let (outputs, report_problems) = written?;
     stages.push(Stage {
@@ -338,6 +372,16 @@ fn load_settings(args: &RunArgs) -> Result<PipelineSettings> {
         settings.criteria.enabled = Some(list.clone());
     }
     settings.reproducible |= args.reproducible;
+    settings.privacy.pseudonymize |= args.pseudonymize;
+    // The SRs would carry pseudonyms into the original studies (same Study Instance UIDs):
+    // one study, two patients, in the PACS the identifiers came from.
+    if settings.privacy.pseudonymize && settings.pacs.is_some() {
+        bail!(
+            "{}: [output.pacs] with pseudonymization would store pseudonymized SRs in the \
+             original studies: remove [output.pacs], or run without --pseudonymize",
+            settings.file
+        );
+    }
     apply_overrides(&mut settings.criteria.config, &args.set)?;
     Ok(settings)
 }
@@ -349,6 +393,7 @@ pub(crate) fn write_outputs(
     timeline: &Timeline,
     assessment: &mut Assessment,
     readers: Option<Concordance>,
+    image_files: BTreeMap<String, String>,
 ) -> Result<(Vec<PathBuf>, usize)> {
     std::fs::create_dir_all(&settings.out)
         .with_context(|| format!("{}: cannot create the folder", settings.out.display()))?;
@@ -374,6 +419,7 @@ pub(crate) fn write_outputs(
                 .key_image_ct_window
                 .map(|[width, center]| Window { width, center })
                 .unwrap_or(Window::CT_SOFT_TISSUE),
+            image_files,
         },
     };
     let reports = write_all(
@@ -479,7 +525,7 @@ pub(crate) fn run_record(
 /// The run record's `config`: everything that decides the outputs (its hash is
 /// `config_sha256`; shards of one run must agree on it).
 pub(crate) fn config_record(settings: &PipelineSettings, criteria: &[Criterion]) -> Value {
-    json!({
+    let mut config = json!({
         "inputs": settings.inputs.iter().map(|input| match input {
             Input::Folder(path) => json!({"path": path.display().to_string()}),
             Input::DicomWeb(web) => json!({
@@ -497,7 +543,17 @@ pub(crate) fn config_record(settings: &PipelineSettings, criteria: &[Criterion])
         "criteria_config": settings.criteria.config.effective(),
         "formats": settings.formats,
         "lesions": settings.lesions.as_ref().map(|p| p.display().to_string()),
-    })
+    });
+    // Only when on (runs without it keep their configuration hash); the variable's name,
+    // never the key.
+    if settings.privacy.pseudonymize {
+        config["privacy"] = json!({
+            "pseudonymize": true,
+            "key_env": settings.privacy.key_env,
+            "shift_dates": settings.privacy.shift_dates,
+        });
+    }
+    config
 }
 
 /// Subjects, each counted once however many readers read it.

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod index;
 pub mod pacs_sink;
 pub mod pixel_measures;
+pub mod pseudonym;
 pub mod reader_settings;
 pub mod scan;
 pub mod settings;

@@ -35,6 +35,7 @@ use oncoread_dicom::limits::Limits;
 
 use crate::dicomweb::{Auth, ClientOptions, DicomWebError, SyncOptions};
 use crate::pacs_sink::{Destination, PacsSink};
+use crate::pseudonym::Privacy;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -236,6 +237,8 @@ pub struct PipelineSettings {
     pub protocols: Vec<crate::reader_settings::Protocol>,
     /// `[limits]`: what one report may cost to read (defaults: [`Limits::default`]).
     pub limits: Limits,
+    /// `[privacy]`: pseudonymization of the outputs (off by default).
+    pub privacy: Privacy,
 }
 
 /// The `[criteria]` table: which criteria, and the config keys.
@@ -413,6 +416,7 @@ impl PipelineSettings {
         let limits = take_limits(&mut table, file)?;
         let readers = crate::reader_settings::take_readers(&mut table, file)?;
         let protocols = crate::reader_settings::take_protocols(&mut table, &criteria, file)?;
+        let privacy = take_privacy(&mut table, file)?;
         reject_unknown(&table, "", file)?;
 
         Ok(PipelineSettings {
@@ -430,8 +434,50 @@ impl PipelineSettings {
             readers,
             protocols,
             limits,
+            privacy,
         })
     }
+}
+
+/// `[privacy]`: `pseudonymize = true|false`, `key_env = "NAME"` (the variable that holds
+/// the key; the key itself never goes in the file), `shift_dates = true|false`.
+fn take_privacy(table: &mut toml::Table, file: &str) -> Result<Privacy, SettingsError> {
+    let mut privacy = Privacy::default();
+    let mut section = take_table(table, "privacy", file)?;
+    let key_error = |key: &str, message: String| SettingsError::Key {
+        file: file.to_string(),
+        key: dotted("privacy", key),
+        message,
+    };
+    for (key, flag) in [
+        ("pseudonymize", &mut privacy.pseudonymize),
+        ("shift_dates", &mut privacy.shift_dates),
+    ] {
+        match section.remove(key) {
+            None => {}
+            Some(toml::Value::Boolean(b)) => *flag = b,
+            Some(other) => {
+                return Err(key_error(
+                    key,
+                    format!("expected true or false, found {}", other.type_str()),
+                ))
+            }
+        }
+    }
+    if let Some(name) = take_string(&mut section, "key_env", "privacy", file)? {
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(key_error(
+                "key_env",
+                // The value is not echoed: it may be the key itself, put there by mistake.
+                "expected an environment variable name (letters, digits, _), the variable \
+                 that holds the key, never the key itself"
+                    .into(),
+            ));
+        }
+        privacy.key_env = name;
+    }
+    reject_unknown(&section, "privacy", file)?;
+    Ok(privacy)
 }
 
 /// The keys of a DICOMweb `[[input]]` besides its URL.
@@ -1175,5 +1221,38 @@ mod tests {
                 .to_string();
             assert!(error.contains(expected), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn privacy_names_the_key_variable_and_rejects_a_key_in_its_place() {
+        let s = PipelineSettings::parse(
+            "[privacy]\npseudonymize = true\nkey_env = \"TRIAL_KEY\"\nshift_dates = true\n",
+            "p.toml",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(
+            s.privacy,
+            Privacy {
+                pseudonymize: true,
+                key_env: "TRIAL_KEY".into(),
+                shift_dates: true,
+            }
+        );
+        let off = PipelineSettings::parse("", "p.toml", Path::new("")).unwrap();
+        assert!(!off.privacy.pseudonymize);
+        assert_eq!(off.privacy.key_env, "ONCOREAD_PSEUDONYM_KEY");
+        let error = PipelineSettings::parse(
+            "[privacy]\nkey_env = \"s3cret key!\"\n",
+            "p.toml",
+            Path::new(""),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("p.toml: privacy.key_env:"), "{error}");
+        let error = PipelineSettings::parse("[privacy]\nkey = \"x\"\n", "p.toml", Path::new(""))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "p.toml: privacy.key: unknown key");
     }
 }

@@ -15,7 +15,7 @@ mod font;
 mod safe_name;
 mod window;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::path::Path;
 
@@ -38,17 +38,21 @@ const NO_READER: &str = "no-reader";
 const MAX_LABEL_CHARS: usize = 12;
 
 /// How key images are drawn.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KeyImageOptions {
     /// The window for CT slices (default soft tissue, W400/L40). MR, PT and other
     /// modalities use the file's own window, else the slice's minimum to maximum.
     pub ct_window: Window,
+    /// The file to read for an `image_path` the timeline names otherwise: a pseudonymized
+    /// timeline's paths hide the subject's folder names, the pixels are in the original.
+    pub image_files: BTreeMap<String, String>,
 }
 
 impl Default for KeyImageOptions {
     fn default() -> Self {
         KeyImageOptions {
             ct_window: Window::CT_SOFT_TISSUE,
+            image_files: BTreeMap::new(),
         }
     }
 }
@@ -297,8 +301,15 @@ fn parse_lines(recorded: &Value) -> Result<Vec<MeasuredLine>, String> {
 /// Decodes the slice and draws; on failure, (the file, the reason).
 fn render_one(job: &Job<'_>, options: &KeyImageOptions) -> Result<Vec<u8>, (String, String)> {
     let frame = job.lines.first().map(|l| l.frame_number).unwrap_or(1);
-    let pixels = decode_slice(Path::new(&job.image_path), frame)
-        .map_err(|e| (job.image_path.clone(), e.to_string()))?;
+    // Problems name the path as the timeline gives it (pseudonymized, when it is).
+    let file = options
+        .image_files
+        .get(&job.image_path)
+        .unwrap_or(&job.image_path);
+    let pixels = decode_slice(Path::new(file), frame).map_err(|e| {
+        let reason = e.to_string().replace(file.as_str(), &job.image_path);
+        (job.image_path.clone(), reason)
+    })?;
     let mut image = greyscale_image(&pixels, options);
     let text = label_text(job.lesion);
     let scale = (pixels.columns / 256).max(1);
