@@ -7,7 +7,7 @@ mod common;
 use common::orthanc::Orthanc;
 use common::pacs_source::{
     dicom_files, killed_pacs_then_rerun_is_identical, read_json, stderr, without_provenance,
-    Protocol,
+    without_the_unread_presentation_state, Protocol,
 };
 use common::{holds_no_output, repo, temp_dir};
 
@@ -107,7 +107,7 @@ fn the_pacs_gives_the_folders_timeline_and_fetches_only_what_changed() {
         .unwrap()
         .retain(|p| p["kind"] != "unreadable_file");
     assert_eq!(
-        without_provenance(read_json(&dir.join("t2.json"))),
+        without_the_unread_presentation_state(without_provenance(read_json(&dir.join("t2.json")))),
         folder_timeline
     );
 

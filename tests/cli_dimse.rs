@@ -9,7 +9,7 @@ mod common;
 use common::orthanc::Orthanc;
 use common::pacs_source::{
     dicom_files, killed_pacs_then_rerun_is_identical, read_json, stderr, without_provenance,
-    Protocol,
+    without_the_unread_presentation_state, Protocol,
 };
 use common::{holds_no_output, oncoread, repo, temp_dir};
 
@@ -80,7 +80,8 @@ fn the_pacs_gives_the_folders_timeline_and_fetches_only_what_changed() {
         .as_array_mut()
         .unwrap()
         .retain(|p| p["kind"] != "unreadable_file");
-    let pacs_timeline = without_provenance(read_json(&dir.join("t2.json")));
+    let pacs_timeline =
+        without_the_unread_presentation_state(without_provenance(read_json(&dir.join("t2.json"))));
     assert_eq!(pacs_timeline, folder_timeline);
     assert_eq!(pacs_timeline["subjects"].as_array().unwrap().len(), 1);
 
@@ -96,7 +97,7 @@ fn the_pacs_gives_the_folders_timeline_and_fetches_only_what_changed() {
         stderr(&third)
     );
     assert_eq!(
-        without_provenance(read_json(&dir.join("t3.json"))),
+        without_the_unread_presentation_state(without_provenance(read_json(&dir.join("t3.json")))),
         pacs_timeline
     );
 }

@@ -214,3 +214,25 @@ pub fn killed_pacs_then_rerun_is_identical(protocol: Protocol) {
     drop(pacs);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The PACS timeline of the highdicom longitudinal set without the one problem a folder
+/// does not give: its presentation state (T0's GSPS ruler) is listed by the PACS but read
+/// from files only (`pacs_object_not_read`), while the folder reads it (it agrees with the
+/// report, so it adds nothing else).
+pub fn without_the_unread_presentation_state(mut timeline: Value) -> Value {
+    let problems = timeline["problems"].as_array_mut().unwrap();
+    let unread: Vec<Value> = problems
+        .iter()
+        .filter(|p| p["kind"] == "pacs_object_not_read")
+        .cloned()
+        .collect();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert!(
+        unread[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("1 presentation states (GSPS)")),
+        "{unread:?}"
+    );
+    problems.retain(|p| p["kind"] != "pacs_object_not_read");
+    timeline
+}

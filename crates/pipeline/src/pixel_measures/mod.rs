@@ -115,6 +115,45 @@ impl<'a> Inputs<'a> {
     }
 }
 
+/// Presentation states, structure sets and segmentations listed by a PACS source: their
+/// content is read only from files (a PACS source fetches the reports whole and only the
+/// headers of everything else), so each kind found gets one problem with the count, rather
+/// than being passed over in silence.
+fn unread_pacs_objects(records: &[HeaderRecord]) -> Vec<Problem> {
+    use oncoread_dicom::measure::gsps::GRAYSCALE_SOFTCOPY_PRESENTATION_STATE_STORAGE as GSPS;
+    use oncoread_dicom::measure::rtstruct::RT_STRUCTURE_SET_STORAGE as RTSTRUCT;
+    use oncoread_dicom::measure::seg::SEGMENTATION_STORAGE as SEG;
+    let kinds = [
+        (GSPS, "presentation states (GSPS)"),
+        (RTSTRUCT, "structure sets (RTSTRUCT)"),
+        (SEG, "segmentations (SEG)"),
+    ];
+    let mut problems = Vec::new();
+    for (class, what) in kinds {
+        let remote: Vec<&HeaderRecord> = records
+            .iter()
+            .filter(|r| r.sop_class_uid.as_deref() == Some(class) && !is_local(&r.path))
+            .collect();
+        let Some(first) = remote.first() else {
+            continue;
+        };
+        let mut p = problem(
+            "pacs_object_not_read",
+            format!(
+                "{} {what} on a PACS source were not read (their rulers, contours and \
+                 segments are read from files only; copy them into a folder input to use \
+                 them), e.g. {}",
+                remote.len(),
+                first.path
+            ),
+            Some(&first.path),
+        );
+        p.sop_instance_uid = first.sop_instance_uid.clone();
+        problems.push(p);
+    }
+    problems
+}
+
 fn is_local(path: &str) -> bool {
     !path.contains("://") && !path.starts_with("dimse:") && !path.starts_with("dicomweb:")
 }
@@ -129,6 +168,7 @@ pub fn measure_lesions(
     problems: &mut Vec<Problem>,
 ) {
     let inputs = Inputs::new(records);
+    problems.extend(unread_pacs_objects(records));
     measure_referenced(timeline, &inputs, options, problems);
     gsps::measure_rulers(timeline, &inputs, options, problems);
     rtstruct::measure_structures(timeline, &inputs, options, problems);
@@ -527,6 +567,60 @@ pub(crate) fn decode_pet_series(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presentation_states_and_contours_on_a_pacs_are_counted_not_passed_over() {
+        let record = |path: &str, class: &str, uid: &str| HeaderRecord {
+            path: path.to_string(),
+            sop_class_uid: Some(class.to_string()),
+            sop_instance_uid: Some(uid.to_string()),
+            ..HeaderRecord::default()
+        };
+        let gsps = "1.2.840.10008.5.1.4.1.1.11.1";
+        let records = [
+            record(
+                "dicomweb:http://pacs/studies/1/series/2/instances/3",
+                gsps,
+                "1.3",
+            ),
+            record(
+                "dicomweb:http://pacs/studies/1/series/2/instances/4",
+                gsps,
+                "1.4",
+            ),
+            record("/archive/gsps.dcm", gsps, "1.5"),
+            record(
+                "dimse:PACS@host:104/1.6",
+                "1.2.840.10008.5.1.4.1.1.481.3",
+                "1.6",
+            ),
+            record(
+                "dimse:PACS@host:104/1.7",
+                "1.2.840.10008.5.1.4.1.1.2",
+                "1.7",
+            ),
+        ];
+        let problems = unread_pacs_objects(&records);
+        let summary: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.kind.as_str(), p.sop_instance_uid.as_deref().unwrap_or("")))
+            .collect();
+        // Two remote presentation states (the local one is read), one remote structure
+        // set; the CT image is no such object.
+        assert_eq!(
+            summary,
+            [
+                ("pacs_object_not_read", "1.3"),
+                ("pacs_object_not_read", "1.6")
+            ]
+        );
+        assert!(problems[0]
+            .message
+            .starts_with("2 presentation states (GSPS)"));
+        assert!(problems[1]
+            .message
+            .starts_with("1 structure sets (RTSTRUCT)"));
+    }
 
     #[test]
     fn the_lbm_formula_is_a_criteria_config_key() {
