@@ -188,12 +188,15 @@ mod tests {
     use dicom_core::value::{DataSetSequence, PrimitiveValue};
     use dicom_core::DataElement;
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     fn element(group: u16, element: u16, vr: VR, value: &str) -> DataElement<InMemDicomObject> {
         DataElement::new(Tag(group, element), vr, PrimitiveValue::from(value))
     }
 
     #[test]
-    fn a_ct_identifier_as_a_c_find_answer_gives_it() {
+    fn a_ct_identifier_as_a_c_find_answer_gives_it() -> TestResult {
         let ds = InMemDicomObject::from_element_iter([
             element(0x0008, 0x0016, VR::UI, "1.2.840.10008.5.1.4.1.1.2\0"),
             element(0x0008, 0x0018, VR::UI, "1.2.3.4\0"),
@@ -212,7 +215,7 @@ mod tests {
             DataElement::new(Tag(0x0028, 0x0010), VR::US, PrimitiveValue::from(512_u16)),
             DataElement::new(Tag(0x0028, 0x0011), VR::US, PrimitiveValue::from(256_u16)),
         ]);
-        let record = header_from_dataset(&ds, "dimse:X@h:1/i", 0).unwrap();
+        let record = header_from_dataset(&ds, "dimse:X@h:1/i", 0)?;
         assert_eq!(record.path, "dimse:X@h:1/i");
         assert_eq!(
             record.sop_class_uid.as_deref(),
@@ -235,10 +238,11 @@ mod tests {
         assert_eq!(record.spacing_between_slices, None);
         assert_eq!((record.rows, record.columns), (Some(512), Some(256)));
         assert_eq!(record.study_instance_uid, None);
+        Ok(())
     }
 
     #[test]
-    fn enhanced_geometry_comes_from_the_functional_groups() {
+    fn enhanced_geometry_comes_from_the_functional_groups() -> TestResult {
         let item = |elements: Vec<DataElement<InMemDicomObject>>| {
             InMemDicomObject::from_element_iter(elements)
         };
@@ -275,7 +279,7 @@ mod tests {
             sequence(0x5200, 0x9229, vec![shared]),
             sequence(0x5200, 0x9230, vec![frame]),
         ]);
-        let record = header_from_dataset(&ds, "p", 0).unwrap();
+        let record = header_from_dataset(&ds, "p", 0)?;
         assert_eq!(record.pixel_spacing, Some([0.5, 0.6]));
         assert_eq!(record.slice_thickness, Some(1.25));
         assert_eq!(
@@ -283,6 +287,7 @@ mod tests {
             Some([1.0, 0.0, 0.0, 0.0, 0.0, -1.0])
         );
         assert_eq!(record.image_position_patient, Some([1.0, 2.0, 3.0]));
+        Ok(())
     }
 
     #[test]

@@ -140,32 +140,38 @@ fn points_3d(data: &[f32]) -> Option<Vec<[f64; 3]>> {
 mod tests {
     use super::*;
 
-    fn close(actual: Option<f64>, expected: f64) {
-        let actual = actual.expect("a length");
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    fn close(actual: Option<f64>, expected: f64) -> TestResult {
+        let actual = actual.ok_or("a length")?;
         assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
+        Ok(())
     }
 
     #[test]
-    fn polyline_3_4_5_triangle_with_unit_spacing() {
+    fn polyline_3_4_5_triangle_with_unit_spacing() -> TestResult {
         // (0,0) → (3,4): 5 px = 5 mm at 1 mm spacing.
-        close(polyline_length_mm(&[0.0, 0.0, 3.0, 4.0], [1.0, 1.0]), 5.0);
+        close(polyline_length_mm(&[0.0, 0.0, 3.0, 4.0], [1.0, 1.0]), 5.0)?;
         // Closed triangle (0,0) → (3,0) → (3,4) → (0,0): 3 + 4 + 5.
         close(
             polyline_length_mm(&[0.0, 0.0, 3.0, 0.0, 3.0, 4.0, 0.0, 0.0], [1.0, 1.0]),
             12.0,
-        );
+        )?;
+        Ok(())
     }
 
     #[test]
-    fn anisotropic_spacing_is_row_then_column() {
+    fn anisotropic_spacing_is_row_then_column() -> TestResult {
         // Row spacing 2 mm, column spacing 1 mm. Step of 4 columns and 1.5 rows:
         // dx = 4 × 1 = 4 mm, dy = 1.5 × 2 = 3 mm → 5 mm. With the spacing swapped it would
         // be hypot(8, 1.5) = 8.139 mm.
-        close(polyline_length_mm(&[0.0, 0.0, 4.0, 1.5], [2.0, 1.0]), 5.0);
+        close(polyline_length_mm(&[0.0, 0.0, 4.0, 1.5], [2.0, 1.0]), 5.0)?;
         close(
             pixel_distance_mm([10.0, 10.0], [14.0, 11.5], [2.0, 1.0]),
             5.0,
-        );
+        )?;
+        Ok(())
     }
 
     #[test]
@@ -184,57 +190,60 @@ mod tests {
     }
 
     #[test]
-    fn circle_diameter_is_twice_the_radius() {
+    fn circle_diameter_is_twice_the_radius() -> TestResult {
         // Centre (45, 55), perimeter (45, 65): radius 10 rows.
         close(
             circle_diameter_mm(&[45.0, 55.0, 45.0, 65.0], [1.0, 1.0]),
             20.0,
-        );
+        )?;
         // Same circle with 0.5 mm rows: radius 5 mm, diameter 10 mm.
         close(
             circle_diameter_mm(&[45.0, 55.0, 45.0, 65.0], [0.5, 2.0]),
             10.0,
-        );
+        )?;
         // Perimeter 6 columns and 8 rows from the centre, rows 1 mm, columns 0.5 mm:
         // dx = 3 mm, dy = 8 mm → radius √73 mm.
         close(
             circle_diameter_mm(&[0.0, 0.0, 6.0, 8.0], [1.0, 0.5]),
             2.0 * 73.0_f64.sqrt(),
-        );
+        )?;
         assert_eq!(
             circle_diameter_mm(&[0.0, 0.0, 1.0, 1.0, 2.0, 2.0], [1.0, 1.0]),
             None
         );
+        Ok(())
     }
 
     #[test]
-    fn ellipse_axes_are_ordered_by_length_in_mm() {
+    fn ellipse_axes_are_ordered_by_length_in_mm() -> TestResult {
         // Major axis ends (295.5,319.5)-(388.5,319.5): 93 px; minor (342,285)-(342,354): 69 px.
         let data = [295.5, 319.5, 388.5, 319.5, 342.0, 285.0, 342.0, 354.0];
-        let axes = ellipse_axes_mm(&data, [1.0, 1.0]).expect("axes");
-        close(Some(axes.major_mm), 93.0);
-        close(Some(axes.minor_mm), 69.0);
+        let axes = ellipse_axes_mm(&data, [1.0, 1.0]).ok_or("axes")?;
+        close(Some(axes.major_mm), 93.0)?;
+        close(Some(axes.minor_mm), 69.0)?;
         // Rows 2 mm: the recorded minor axis (vertical) becomes 138 mm, the longer one.
-        let axes = ellipse_axes_mm(&data, [2.0, 1.0]).expect("axes");
-        close(Some(axes.major_mm), 138.0);
-        close(Some(axes.minor_mm), 93.0);
+        let axes = ellipse_axes_mm(&data, [2.0, 1.0]).ok_or("axes")?;
+        close(Some(axes.major_mm), 138.0)?;
+        close(Some(axes.minor_mm), 93.0)?;
         assert_eq!(ellipse_axes_mm(&data[..6], [1.0, 1.0]), None);
+        Ok(())
     }
 
     #[test]
-    fn scoord3d_lengths_are_plain_euclidean_millimetres() {
+    fn scoord3d_lengths_are_plain_euclidean_millimetres() -> TestResult {
         // (1,2,3) → (3,5,9): d = (2,3,6), |d| = 7.
-        close(distance_3d_mm([1.0, 2.0, 3.0], [3.0, 5.0, 9.0]), 7.0);
+        close(distance_3d_mm([1.0, 2.0, 3.0], [3.0, 5.0, 9.0]), 7.0)?;
         close(
             polyline_3d_length_mm(&[1.0, 2.0, 3.0, 3.0, 5.0, 9.0, 3.0, 5.0, 19.0]),
             17.0,
-        );
+        )?;
         assert_eq!(polyline_3d_length_mm(&[1.0, 2.0, 3.0]), None);
         assert_eq!(polyline_3d_length_mm(&[1.0, 2.0, 3.0, 4.0]), None);
+        Ok(())
     }
 
     #[test]
-    fn scoord_length_dispatches_on_graphic_type() {
+    fn scoord_length_dispatches_on_graphic_type() -> TestResult {
         let mut scoord = Scoord {
             graphic_type: "POLYLINE".into(),
             data: vec![0.0, 0.0, 3.0, 4.0],
@@ -243,16 +252,17 @@ mod tests {
             referenced_frame: None,
             frame_of_reference_uid: None,
         };
-        close(scoord_length_mm(&scoord, Some([2.0, 2.0])), 10.0);
+        close(scoord_length_mm(&scoord, Some([2.0, 2.0])), 10.0)?;
         assert_eq!(scoord_length_mm(&scoord, None), None);
         scoord.graphic_type = "CIRCLE".into();
-        close(scoord_length_mm(&scoord, Some([1.0, 1.0])), 10.0);
+        close(scoord_length_mm(&scoord, Some([1.0, 1.0])), 10.0)?;
         scoord.graphic_type = "POINT".into();
         assert_eq!(scoord_length_mm(&scoord, Some([1.0, 1.0])), None);
         scoord.three_d = true;
         scoord.graphic_type = "POLYLINE".into();
         scoord.data = vec![0.0, 0.0, 0.0, 3.0, 4.0, 12.0];
         // Spacing is ignored for SCOORD3D: 13 mm, not 26.
-        close(scoord_length_mm(&scoord, Some([2.0, 2.0])), 13.0);
+        close(scoord_length_mm(&scoord, Some([2.0, 2.0])), 13.0)?;
+        Ok(())
     }
 }

@@ -1499,6 +1499,9 @@ fn read_stream<S: Source>(src: S, buffers: &mut Buffers) -> Result<HeaderRecord,
 mod tests {
     use super::*;
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     fn explicit_element(out: &mut Vec<u8>, group: u16, element: u16, vr: &[u8; 2], value: &[u8]) {
         out.extend_from_slice(&group.to_le_bytes());
         out.extend_from_slice(&element.to_le_bytes());
@@ -1528,7 +1531,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_explicit_le_and_trims_padding() {
+    fn reads_explicit_le_and_trims_padding() -> TestResult {
         let mut ds = Vec::new();
         explicit_element(&mut ds, 0x0008, 0x0018, b"UI", b"1.2.3\0");
         explicit_element(&mut ds, 0x0008, 0x0060, b"CS", b"CT");
@@ -1536,7 +1539,7 @@ mod tests {
         explicit_element(&mut ds, 0x0028, 0x0010, b"US", &512u16.to_le_bytes());
         explicit_element(&mut ds, 0x0028, 0x0030, b"DS", b"0.5\\0.25");
         explicit_element(&mut ds, 0x7FE0, 0x0010, b"OW", &[0u8; 4]);
-        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
+        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))?;
         assert_eq!(record.sop_instance_uid.as_deref(), Some("1.2.3"));
         assert_eq!(record.modality.as_deref(), Some("CT"));
         assert_eq!(record.patient_name.as_deref(), Some("Doe^John"));
@@ -1546,14 +1549,15 @@ mod tests {
             record.transfer_syntax_uid.as_deref(),
             Some(EXPLICIT_VR_LITTLE_ENDIAN)
         );
+        Ok(())
     }
 
     #[test]
-    fn birth_date_is_read_and_a_binary_vr_on_a_text_attribute_is_refused() {
+    fn birth_date_is_read_and_a_binary_vr_on_a_text_attribute_is_refused() -> TestResult {
         let mut ds = Vec::new();
         explicit_element(&mut ds, 0x0008, 0x0018, b"UI", b"1.2.3\0");
         explicit_element(&mut ds, 0x0010, 0x0030, b"DA", b"19600229");
-        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
+        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))?;
         assert_eq!(record.patient_birth_date.as_deref(), Some("19600229"));
 
         // Study Date as US (PS3.6: DA): its two bytes are no date. It starts at byte
@@ -1561,7 +1565,9 @@ mod tests {
         let mut ds = Vec::new();
         explicit_element(&mut ds, 0x0008, 0x0018, b"UI", b"1.2.3\0");
         explicit_element(&mut ds, 0x0008, 0x0020, b"US", &2023u16.to_le_bytes());
-        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap_err();
+        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))
+            .err()
+            .ok_or("Study Date encoded as US should be rejected")?;
         assert_eq!(
             error.to_string(),
             "wrong VR at byte 202: Study Date (0008,0020) is encoded as US, not DA"
@@ -1571,50 +1577,60 @@ mod tests {
         explicit_element(&mut ds, 0x0008, 0x0018, b"UI", b"1.2.3\0");
         explicit_element(&mut ds, 0x0008, 0x0020, b"LO", b"20230101");
         explicit_element(&mut ds, 0x0010, 0x0020, b"UN", b"P-7 ");
-        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
+        let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))?;
         assert_eq!(record.study_date.as_deref(), Some("20230101"));
         assert_eq!(record.patient_id.as_deref(), Some("P-7"));
+        Ok(())
     }
 
     #[test]
-    fn truncated_pixel_data_is_an_error() {
+    fn truncated_pixel_data_is_an_error() -> TestResult {
         let mut ds = Vec::new();
         explicit_element(&mut ds, 0x0008, 0x0060, b"CS", b"CT");
         explicit_element(&mut ds, 0x7FE0, 0x0010, b"OW", &[0u8; 64]);
         let mut bytes = with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds);
         bytes.truncate(bytes.len() - 10);
-        let error = read_header_from_bytes(&bytes).unwrap_err();
+        let error = read_header_from_bytes(&bytes)
+            .err()
+            .ok_or("truncated Pixel Data should be rejected")?;
         assert!(
             error.to_string().contains("(7FE0,0010)"),
             "unexpected: {error}"
         );
+        Ok(())
     }
 
     #[test]
-    fn huge_declared_length_is_truncation_not_allocation() {
+    fn huge_declared_length_is_truncation_not_allocation() -> TestResult {
         let mut ds = Vec::new();
         explicit_element(&mut ds, 0x0008, 0x0060, b"CS", b"CT");
         ds.extend_from_slice(&[0x10, 0x00, 0x10, 0x00, b'U', b'T', 0, 0]);
         ds.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
         ds.extend_from_slice(b"short");
-        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap_err();
+        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))
+            .err()
+            .ok_or("a header with a huge declared length should be rejected")?;
         assert!(matches!(error, HeaderError::Truncated { .. }), "{error}");
+        Ok(())
     }
 
     #[test]
-    fn image_cut_before_pixel_data_is_a_problem() {
+    fn image_cut_before_pixel_data_is_a_problem() -> TestResult {
         let mut ds = Vec::new();
         explicit_element(&mut ds, 0x0028, 0x0010, b"US", &16u16.to_le_bytes());
         explicit_element(&mut ds, 0x0028, 0x0011, b"US", &16u16.to_le_bytes());
-        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap_err();
+        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))
+            .err()
+            .ok_or("an image without Pixel Data should be rejected")?;
         assert!(
             matches!(error, HeaderError::MissingPixelData { .. }),
             "{error}"
         );
+        Ok(())
     }
 
     #[test]
-    fn dicomdir_takes_its_sop_class_from_the_meta() {
+    fn dicomdir_takes_its_sop_class_from_the_meta() -> TestResult {
         let mut out = vec![0u8; 128];
         out.extend_from_slice(b"DICM");
         explicit_element(&mut out, 0x0002, 0x0002, b"UI", b"1.2.840.10008.1.3.10");
@@ -1622,12 +1638,13 @@ mod tests {
         explicit_element(&mut out, 0x0002, 0x0010, b"UI", b"1.2.840.10008.1.2.1\0");
         explicit_element(&mut out, 0x0004, 0x1130, b"CS", b"ARCHIVE ");
         explicit_element(&mut out, 0x0004, 0x1220, b"SQ", &[]);
-        let record = read_header_from_bytes(&out).unwrap();
+        let record = read_header_from_bytes(&out)?;
         assert_eq!(
             record.sop_class_uid.as_deref(),
             Some("1.2.840.10008.1.3.10")
         );
         assert_eq!(record.sop_instance_uid.as_deref(), Some("1.2.3.4"));
+        Ok(())
     }
 
     #[test]
@@ -1643,7 +1660,7 @@ mod tests {
     }
 
     #[test]
-    fn latin1_and_utf8_names() {
+    fn latin1_and_utf8_names() -> TestResult {
         for (charset, name, expected) in [
             (&b"ISO_IR 100"[..], &b"M\xfcller"[..], "Müller"),
             (&b"ISO_IR 192"[..], "Müller".as_bytes(), "Müller"),
@@ -1653,14 +1670,14 @@ mod tests {
             let mut ds = Vec::new();
             explicit_element(&mut ds, 0x0008, 0x0005, b"CS", charset);
             explicit_element(&mut ds, 0x0010, 0x0010, b"PN", name);
-            let record =
-                read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap();
+            let record = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))?;
             assert_eq!(record.patient_name.as_deref(), Some(expected));
         }
+        Ok(())
     }
 
     #[test]
-    fn deeply_nested_sequences_are_refused_without_overflow() {
+    fn deeply_nested_sequences_are_refused_without_overflow() -> TestResult {
         let mut ds = Vec::new();
         for _ in 0..(MAX_DEPTH * 2) {
             ds.extend_from_slice(&[
@@ -1668,12 +1685,15 @@ mod tests {
             ]);
             ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
         }
-        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds)).unwrap_err();
+        let error = read_header_from_bytes(&with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds))
+            .err()
+            .ok_or("sequences nested past MAX_DEPTH should be rejected")?;
         assert!(matches!(error, HeaderError::Malformed { .. }), "{error}");
+        Ok(())
     }
 
     #[test]
-    fn every_truncation_and_byte_flip_is_handled() {
+    fn every_truncation_and_byte_flip_is_handled() -> TestResult {
         // A small but complete header: every prefix and many single-byte corruptions must
         // give a record or an error, never a panic.
         let mut item = Vec::new();
@@ -1696,7 +1716,7 @@ mod tests {
         ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
         explicit_element(&mut ds, 0x7FE0, 0x0010, b"OW", &[0u8; 16]);
         let bytes = with_meta(EXPLICIT_VR_LITTLE_ENDIAN, &ds);
-        let record = read_header_from_bytes(&bytes).unwrap();
+        let record = read_header_from_bytes(&bytes)?;
         assert_eq!(record.pixel_spacing, Some([0.7, 0.7]));
         for cut in 0..bytes.len() {
             let _ = read_header_from_bytes(&bytes[..cut]);
@@ -1708,5 +1728,6 @@ mod tests {
                 let _ = read_header_from_bytes(&corrupt);
             }
         }
+        Ok(())
     }
 }

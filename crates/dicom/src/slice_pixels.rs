@@ -138,6 +138,9 @@ pub fn decode_slice(path: &Path, frame_number: u32) -> Result<SlicePixels, Slice
 mod tests {
     use super::*;
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     fn fixture(relative: &str) -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../fixtures")
@@ -145,21 +148,27 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_file_is_an_error_naming_it() {
-        let error = decode_slice(Path::new("no/such/slice.dcm"), 1).unwrap_err();
+    fn a_missing_file_is_an_error_naming_it() -> TestResult {
+        let error = decode_slice(Path::new("no/such/slice.dcm"), 1)
+            .err()
+            .ok_or("a missing file should be rejected")?;
         assert!(
             error.to_string().starts_with("no/such/slice.dcm: "),
             "{error}"
         );
+        Ok(())
     }
 
     #[test]
-    fn frame_zero_does_not_exist() {
+    fn frame_zero_does_not_exist() -> TestResult {
         let path = fixture("sample/SUBJ-001/00-BL/CT/CT0001.dcm");
-        let error = decode_slice(&path, 0).unwrap_err();
+        let error = decode_slice(&path, 0)
+            .err()
+            .ok_or("frame 0 should be rejected")?;
         assert!(
             matches!(error, SlicePixelsError::NoSuchFrame { frames: 1, .. }),
             "{error}"
         );
+        Ok(())
     }
 }

@@ -392,36 +392,41 @@ pub fn write_part10(
 mod tests {
     use super::*;
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     #[test]
-    fn text_values_are_padded_to_even_length_by_vr() {
+    fn text_values_are_padded_to_even_length_by_vr() -> TestResult {
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0018, Vr::UI, "1.2.3").unwrap();
-        w.text(0x0010_0020, Vr::LO, "ABC").unwrap();
+        w.text(0x0008_0018, Vr::UI, "1.2.3")?;
+        w.text(0x0010_0020, Vr::LO, "ABC")?;
         // (0008,0018) UI len 6 "1.2.3\0"; (0010,0020) LO len 4 "ABC ".
         assert_eq!(
             w.bytes(),
             b"\x08\x00\x18\x00UI\x06\x001.2.3\x00\x10\x00\x20\x00LO\x04\x00ABC "
         );
+        Ok(())
     }
 
     #[test]
-    fn long_vrs_have_reserved_bytes_and_32_bit_lengths() {
+    fn long_vrs_have_reserved_bytes_and_32_bit_lengths() -> TestResult {
         let mut w = DataSetWriter::new();
-        w.ow_words(0x7FE0_0010, &[1, 0x0203]).unwrap();
+        w.ow_words(0x7FE0_0010, &[1, 0x0203])?;
         assert_eq!(
             w.bytes(),
             b"\xE0\x7F\x10\x00OW\x00\x00\x04\x00\x00\x00\x01\x00\x03\x02"
         );
+        Ok(())
     }
 
     #[test]
-    fn sequences_use_undefined_lengths_and_delimiters() {
+    fn sequences_use_undefined_lengths_and_delimiters() -> TestResult {
         let mut w = DataSetWriter::new();
-        w.begin_sequence(0x0040_A730).unwrap();
-        w.begin_item().unwrap();
-        w.us(0x0028_0010, 7).unwrap();
-        w.end_item().unwrap();
-        w.end_sequence().unwrap();
+        w.begin_sequence(0x0040_A730)?;
+        w.begin_item()?;
+        w.us(0x0028_0010, 7)?;
+        w.end_item()?;
+        w.end_sequence()?;
         assert!(w.is_balanced());
         let expected: &[u8] = b"\x40\x00\x30\xA7SQ\x00\x00\xFF\xFF\xFF\xFF\
 \xFE\xFF\x00\xE0\xFF\xFF\xFF\xFF\
@@ -429,26 +434,28 @@ mod tests {
 \xFE\xFF\x0D\xE0\x00\x00\x00\x00\
 \xFE\xFF\xDD\xE0\x00\x00\x00\x00";
         assert_eq!(w.bytes(), expected);
+        Ok(())
     }
 
     #[test]
-    fn descending_tags_and_bad_nesting_are_errors() {
+    fn descending_tags_and_bad_nesting_are_errors() -> TestResult {
         let mut w = DataSetWriter::new();
-        w.us(0x0028_0011, 1).unwrap();
+        w.us(0x0028_0011, 1)?;
         assert!(matches!(
             w.us(0x0028_0010, 1),
             Err(WriteError::TagOrder { .. })
         ));
         // Tag order restarts inside an item, and resumes after it.
-        w.begin_sequence(0x0040_A730).unwrap();
+        w.begin_sequence(0x0040_A730)?;
         assert!(w.us(0x0028_0010, 1).is_err());
-        w.begin_item().unwrap();
-        w.us(0x0008_0001, 1).unwrap();
-        w.end_item().unwrap();
-        w.end_sequence().unwrap();
+        w.begin_item()?;
+        w.us(0x0008_0001, 1)?;
+        w.end_item()?;
+        w.end_sequence()?;
         assert!(w.us(0x0040_A000, 1).is_err());
         assert!(w.end_item().is_err());
         assert!(w.end_sequence().is_err());
+        Ok(())
     }
 
     #[test]
@@ -473,10 +480,9 @@ mod tests {
     }
 
     #[test]
-    fn part10_has_preamble_magic_and_correct_group_length() {
+    fn part10_has_preamble_magic_and_correct_group_length() -> TestResult {
         let mut body = DataSetWriter::new();
-        body.text(0x0008_0016, Vr::UI, "1.2.840.10008.5.1.4.1.1.2")
-            .unwrap();
+        body.text(0x0008_0016, Vr::UI, "1.2.840.10008.5.1.4.1.1.2")?;
         let mut out = Vec::new();
         let meta = FileMeta {
             sop_class_uid: "1.2.840.10008.5.1.4.1.1.2",
@@ -484,7 +490,7 @@ mod tests {
             implementation_class_uid: "2.25.7",
             implementation_version_name: "TEST",
         };
-        write_part10(&mut out, &meta, &body).unwrap();
+        write_part10(&mut out, &meta, &body)?;
         assert_eq!(&out[128..132], b"DICM");
         // Group length element: tag (0002,0000) UL, length 4, then the value.
         assert_eq!(&out[132..140], b"\x02\x00\x00\x00UL\x04\x00");
@@ -497,5 +503,6 @@ mod tests {
             &out[144 + group_length..144 + group_length + 4],
             b"\x08\x00\x16\x00"
         );
+        Ok(())
     }
 }

@@ -149,12 +149,15 @@ fn longest_chord(hull: &[Point], direction: Point) -> f64 {
 mod tests {
     use super::*;
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     fn close(actual: f64, expected: f64) {
         assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
     }
 
     #[test]
-    fn rhombus_axes_are_its_diagonals() {
+    fn rhombus_axes_are_its_diagonals() -> TestResult {
         // Lattice points with |x|/10 + |y|/5 ≤ 1: the hull is the rhombus (±10, 0), (0, ±5).
         // Longest = 20 (from (−10,0) to (10,0)); perpendicular chord through the centre = 10.
         let mut points = Vec::new();
@@ -165,13 +168,14 @@ mod tests {
                 }
             }
         }
-        let d = diameters(&points).expect("diameters");
+        let d = diameters(&points).ok_or("diameters")?;
         close(d.longest_mm, 20.0);
         close(d.perpendicular_mm, 10.0);
+        Ok(())
     }
 
     #[test]
-    fn rectangle_400_by_300_has_a_500_diagonal_and_a_375_perpendicular() {
+    fn rectangle_400_by_300_has_a_500_diagonal_and_a_375_perpendicular() -> TestResult {
         // 3-4-5: diagonal 500. The longest chord at right angles to it runs from corner
         // (200, −150) in direction (−3, 4)/5 until y = 150: t = 300 / (4/5) = 375.
         let rect = [
@@ -180,20 +184,22 @@ mod tests {
             [200.0, 150.0],
             [-200.0, 150.0],
         ];
-        let d = diameters(&rect).expect("diameters");
+        let d = diameters(&rect).ok_or("diameters")?;
         close(d.longest_mm, 500.0);
         close(d.perpendicular_mm, 375.0);
         close(polygon_area(&rect), 120_000.0);
+        Ok(())
     }
 
     #[test]
-    fn degenerate_outlines() {
+    fn degenerate_outlines() -> TestResult {
         assert_eq!(diameters(&[]), None);
-        let one = diameters(&[[3.0, 4.0], [3.0, 4.0]]).expect("one point");
+        let one = diameters(&[[3.0, 4.0], [3.0, 4.0]]).ok_or("one point")?;
         assert_eq!((one.longest_mm, one.perpendicular_mm), (0.0, 0.0));
-        let line = diameters(&[[0.0, 0.0], [1.0, 1.0], [3.0, 3.0]]).expect("a line");
+        let line = diameters(&[[0.0, 0.0], [1.0, 1.0], [3.0, 3.0]]).ok_or("a line")?;
         close(line.longest_mm, 18.0_f64.sqrt());
         close(line.perpendicular_mm, 0.0);
+        Ok(())
     }
 
     #[test]

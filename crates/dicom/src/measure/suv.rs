@@ -387,17 +387,20 @@ fn stats(values: &[f64]) -> Option<SphereStats> {
 mod tests {
     use super::*;
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     #[test]
-    fn lean_body_mass_by_hand() {
+    fn lean_body_mass_by_hand() -> TestResult {
         // James, man 70 kg, 175 cm: 1.10 × 70 − 128 × (70/175)² = 77 − 20.48 = 56.52 kg.
-        let james = lean_body_mass_kg(LbmFormula::James, Sex::Male, 70.0, 1.75).expect("lbm");
+        let james = lean_body_mass_kg(LbmFormula::James, Sex::Male, 70.0, 1.75).ok_or("lbm")?;
         assert!((james - 56.52).abs() < 1e-9, "{james}");
         // James, woman 60 kg, 160 cm: 64.2 − 148 × 0.375² = 64.2 − 20.8125 = 43.3875 kg.
-        let james = lean_body_mass_kg(LbmFormula::James, Sex::Female, 60.0, 1.60).expect("lbm");
+        let james = lean_body_mass_kg(LbmFormula::James, Sex::Female, 60.0, 1.60).ok_or("lbm")?;
         assert!((james - 43.3875).abs() < 1e-9, "{james}");
         // Janmahasatian, man 80 kg, 2 m: BMI 20 → 9270 × 80 / (6680 + 4320) = 741600 / 11000.
         let janma =
-            lean_body_mass_kg(LbmFormula::Janmahasatian, Sex::Male, 80.0, 2.0).expect("lbm");
+            lean_body_mass_kg(LbmFormula::Janmahasatian, Sex::Male, 80.0, 2.0).ok_or("lbm")?;
         assert!((janma - 67.418_181_818).abs() < 1e-6, "{janma}");
         // James fails in severe obesity: woman 200 kg, 150 cm → 214 − 148 × 1.7778 < 0.
         assert_eq!(
@@ -406,19 +409,21 @@ mod tests {
         );
         assert_eq!("janmahasatian".parse(), Ok(LbmFormula::Janmahasatian));
         assert!("boer".parse::<LbmFormula>().is_err());
+        Ok(())
     }
 
     #[test]
-    fn dicom_times_in_seconds() {
+    fn dicom_times_in_seconds() -> TestResult {
         // One hour and 30.5 s apart; across midnight the date carries the day.
-        let a = seconds("20150105", "090000").expect("a");
-        assert_eq!(seconds("20150105", "100030.5").expect("b") - a, 3630.5);
-        assert_eq!(seconds("20150106", "0000").expect("c") - a, 15.0 * 3600.0);
+        let a = seconds("20150105", "090000").ok_or("a")?;
+        assert_eq!(seconds("20150105", "100030.5").ok_or("b")? - a, 3630.5);
+        assert_eq!(seconds("20150106", "0000").ok_or("c")? - a, 15.0 * 3600.0);
         // 1970-01-01 is day 0; 2000-03-01 is day 11017.
         assert_eq!(seconds("19700101", "00"), Some(0.0));
         assert_eq!(seconds("20000301", "00"), Some(11_017.0 * 86_400.0));
         assert_eq!(seconds("2015010", "00"), None);
         assert_eq!(seconds("20150105", "9"), None);
+        Ok(())
     }
 
     #[test]

@@ -399,6 +399,9 @@ mod tests {
     use super::*;
     use crate::write::{write_part10, DataSetWriter, FileMeta, Vr};
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     const META: FileMeta<'static> = FileMeta {
         sop_class_uid: "1.2.840.10008.5.1.4.1.1.88.33",
         sop_instance_uid: "2.25.1",
@@ -406,21 +409,23 @@ mod tests {
         implementation_version_name: "TEST",
     };
 
-    fn part10(data_set: &DataSetWriter) -> Vec<u8> {
+    fn part10(data_set: &DataSetWriter) -> TestResult<Vec<u8>> {
         let mut bytes = Vec::new();
-        write_part10(&mut bytes, &META, data_set).unwrap();
-        bytes
+        write_part10(&mut bytes, &META, data_set)?;
+        Ok(bytes)
     }
 
     #[test]
-    fn a_length_of_gigabytes_in_a_small_file_is_named() {
+    fn a_length_of_gigabytes_in_a_small_file_is_named() -> TestResult {
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
-        let mut bytes = part10(&w);
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        let mut bytes = part10(&w)?;
         let at = bytes.len();
         // (0040,A160) UT with a declared length of 0xC0000000 (3 GiB) and 4 bytes of value.
         bytes.extend_from_slice(b"\x40\x00\x60\xA1UT\x00\x00\x00\x00\x00\xC0abcd");
-        let error = check_declared_lengths(&bytes, &Limits::default()).unwrap_err();
+        let error = check_declared_lengths(&bytes, &Limits::default())
+            .err()
+            .ok_or("a 3 GiB length in a small file should be rejected")?;
         assert_eq!(
             error,
             Refusal::Malformed(format!(
@@ -428,23 +433,24 @@ mod tests {
                 at + 12
             ))
         );
+        Ok(())
     }
 
     #[test]
-    fn sequences_nested_thousands_deep_are_refused() {
+    fn sequences_nested_thousands_deep_are_refused() -> TestResult {
         let mut w = DataSetWriter::new();
         for _ in 0..3000 {
-            w.begin_sequence(0x0040_A730).unwrap();
-            w.begin_item().unwrap();
+            w.begin_sequence(0x0040_A730)?;
+            w.begin_item()?;
         }
         for _ in 0..3000 {
-            w.end_item().unwrap();
-            w.end_sequence().unwrap();
+            w.end_item()?;
+            w.end_sequence()?;
         }
-        let bytes = part10(&w);
+        let bytes = part10(&w)?;
         let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &Limits::default())
         else {
-            panic!("not refused by a limit");
+            return Err("not refused by a limit".into());
         };
         assert_eq!(exceeded.key, LimitKey::MaxSrNesting);
         assert_eq!((exceeded.allowed, exceeded.found), (256, 257));
@@ -454,57 +460,59 @@ mod tests {
         let data_set_start = bytes.len() - 3000 * (20 + 8 + 8);
         assert_eq!(exceeded.at_byte, Some((data_set_start + 128 * 20) as u64));
         assert_eq!(exceeded.element.as_deref(), Some("(0040,A730)"));
+        Ok(())
     }
 
     #[test]
-    fn a_well_formed_file_passes() {
+    fn a_well_formed_file_passes() -> TestResult {
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
         for _ in 0..100 {
-            w.begin_sequence(0x0040_A730).unwrap();
-            w.begin_item().unwrap();
+            w.begin_sequence(0x0040_A730)?;
+            w.begin_item()?;
         }
         for _ in 0..100 {
-            w.end_item().unwrap();
-            w.end_sequence().unwrap();
+            w.end_item()?;
+            w.end_sequence()?;
         }
         assert_eq!(
-            check_declared_lengths(&part10(&w), &Limits::default()),
+            check_declared_lengths(&part10(&w)?, &Limits::default()),
             Ok(())
         );
+        Ok(())
     }
 
     /// `count` content items side by side in the root's Content Sequence, each with a
     /// Value Type only, and one nested content item in a Concept Name Code Sequence item
     /// (which is not a content item).
-    fn flat_report(count: usize) -> Vec<u8> {
+    fn flat_report(count: usize) -> TestResult<Vec<u8>> {
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
-        w.begin_sequence(0x0040_A043).unwrap(); // Concept Name Code Sequence
-        w.begin_item().unwrap();
-        w.text(0x0008_0100, Vr::SH, "126000").unwrap();
-        w.end_item().unwrap();
-        w.end_sequence().unwrap();
-        w.begin_sequence(0x0040_A730).unwrap();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        w.begin_sequence(0x0040_A043)?; // Concept Name Code Sequence
+        w.begin_item()?;
+        w.text(0x0008_0100, Vr::SH, "126000")?;
+        w.end_item()?;
+        w.end_sequence()?;
+        w.begin_sequence(0x0040_A730)?;
         for _ in 0..count {
-            w.begin_item().unwrap();
-            w.text(0x0040_A040, Vr::CS, "TEXT").unwrap();
-            w.end_item().unwrap();
+            w.begin_item()?;
+            w.text(0x0040_A040, Vr::CS, "TEXT")?;
+            w.end_item()?;
         }
-        w.end_sequence().unwrap();
+        w.end_sequence()?;
         part10(&w)
     }
 
     #[test]
-    fn content_items_are_counted_to_the_end_past_the_limit() {
+    fn content_items_are_counted_to_the_end_past_the_limit() -> TestResult {
         let limits = Limits {
             max_sr_content_items: 10,
             ..Limits::default()
         };
-        assert_eq!(check_declared_lengths(&flat_report(10), &limits), Ok(()));
-        let bytes = flat_report(25);
+        assert_eq!(check_declared_lengths(&flat_report(10)?, &limits), Ok(()));
+        let bytes = flat_report(25)?;
         let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &limits) else {
-            panic!("not refused by a limit");
+            return Err("not refused by a limit".into());
         };
         assert_eq!(exceeded.key, LimitKey::MaxSrContentItems);
         assert_eq!((exceeded.allowed, exceeded.found), (10, 25));
@@ -523,45 +531,42 @@ mod tests {
                 sequence_end - 15 * 28
             )
         );
+        Ok(())
     }
 
     /// `data_set` deflated behind a meta group declaring Deflated Explicit VR Little Endian.
-    fn deflated_part10(data_set: &DataSetWriter) -> Vec<u8> {
+    fn deflated_part10(data_set: &DataSetWriter) -> TestResult<Vec<u8>> {
         use flate2::write::DeflateEncoder;
         use std::io::Write;
         let mut group = DataSetWriter::new();
-        group.ob(0x0002_0001, &[0, 1]).unwrap();
-        group.text(0x0002_0002, Vr::UI, META.sop_class_uid).unwrap();
-        group
-            .text(0x0002_0003, Vr::UI, META.sop_instance_uid)
-            .unwrap();
-        group
-            .text(0x0002_0010, Vr::UI, "1.2.840.10008.1.2.1.99")
-            .unwrap();
+        group.ob(0x0002_0001, &[0, 1])?;
+        group.text(0x0002_0002, Vr::UI, META.sop_class_uid)?;
+        group.text(0x0002_0003, Vr::UI, META.sop_instance_uid)?;
+        group.text(0x0002_0010, Vr::UI, "1.2.840.10008.1.2.1.99")?;
         let mut length = DataSetWriter::new();
-        length.ul(0x0002_0000, group.bytes().len() as u32).unwrap();
+        length.ul(0x0002_0000, group.bytes().len() as u32)?;
         let mut bytes = vec![0; 128];
         bytes.extend_from_slice(b"DICM");
         bytes.extend_from_slice(length.bytes());
         bytes.extend_from_slice(group.bytes());
         let mut encoder = DeflateEncoder::new(bytes, flate2::Compression::default());
-        encoder.write_all(data_set.bytes()).unwrap();
-        encoder.finish().unwrap()
+        encoder.write_all(data_set.bytes())?;
+        Ok(encoder.finish()?)
     }
 
     #[test]
-    fn a_deflated_report_is_walked_once_inflated_and_its_inflated_size_is_capped() {
+    fn a_deflated_report_is_walked_once_inflated_and_its_inflated_size_is_capped() -> TestResult {
         // 10,000 identical items deflate to a few hundred bytes.
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
-        w.begin_sequence(0x0040_A730).unwrap();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        w.begin_sequence(0x0040_A730)?;
         for _ in 0..10_000 {
-            w.begin_item().unwrap();
-            w.text(0x0040_A040, Vr::CS, "TEXT").unwrap();
-            w.end_item().unwrap();
+            w.begin_item()?;
+            w.text(0x0040_A040, Vr::CS, "TEXT")?;
+            w.end_item()?;
         }
-        w.end_sequence().unwrap();
-        let bytes = deflated_part10(&w);
+        w.end_sequence()?;
+        let bytes = deflated_part10(&w)?;
         assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
         assert_eq!(check_declared_lengths(&bytes, &Limits::default()), Ok(()));
 
@@ -570,7 +575,7 @@ mod tests {
             ..Limits::default()
         };
         let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &few_items) else {
-            panic!("not refused by a limit");
+            return Err("not refused by a limit".into());
         };
         assert_eq!((exceeded.allowed, exceeded.found), (100, 10_000));
         // Inflated: the SOP Class UID element (8 + 30 bytes), the sequence header (12),
@@ -587,41 +592,43 @@ mod tests {
             ..Limits::default()
         };
         let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &small_files) else {
-            panic!("not refused by a limit");
+            return Err("not refused by a limit".into());
         };
         assert_eq!(exceeded.key, LimitKey::MaxSrFileBytes);
         assert_eq!((exceeded.allowed, exceeded.found), (100_000, 100_001));
+        Ok(())
     }
 
     #[test]
-    fn an_element_longer_than_max_element_bytes_is_refused_though_it_fits() {
+    fn an_element_longer_than_max_element_bytes_is_refused_though_it_fits() -> TestResult {
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
-        w.text(0x0040_A160, Vr::UT, &"x".repeat(2000)).unwrap();
-        let bytes = part10(&w);
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        w.text(0x0040_A160, Vr::UT, &"x".repeat(2000))?;
+        let bytes = part10(&w)?;
         let limits = Limits {
             max_element_bytes: 1000,
             ..Limits::default()
         };
         let Err(Refusal::Limit(exceeded)) = check_declared_lengths(&bytes, &limits) else {
-            panic!("not refused by a limit");
+            return Err("not refused by a limit".into());
         };
         assert_eq!(exceeded.key, LimitKey::MaxElementBytes);
         assert_eq!((exceeded.allowed, exceeded.found), (1000, 2000));
         // The UT header (12 bytes) and its 2000 bytes end the file.
         assert_eq!(exceeded.at_byte, Some((bytes.len() - 2012) as u64));
         assert_eq!(check_declared_lengths(&bytes, &Limits::default()), Ok(()));
+        Ok(())
     }
 
     #[test]
-    fn an_item_tag_among_an_items_elements_is_read_as_the_parser_reads_it() {
+    fn an_item_tag_among_an_items_elements_is_read_as_the_parser_reads_it() -> TestResult {
         // Found by fuzzing (fuzz/regressions/sr_tree/oom-4292870399.dcm): inside an item, an
         // item tag (FFFE,E000) of 13 bytes is a plain element to the parser, which skips
         // its value; the header after it declares 4 GB and must be caught here. A walk
         // that descended into the 13 bytes read other headers and let it through.
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
-        let mut bytes = part10(&w);
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        let mut bytes = part10(&w)?;
         // (0040,A730) SQ and an item, both of undefined length.
         bytes.extend_from_slice(b"\x40\x00\x30\xA7SQ\x00\x00\xFF\xFF\xFF\xFF");
         bytes.extend_from_slice(b"\xFE\xFF\x00\xE0\xFF\xFF\xFF\xFF");
@@ -631,7 +638,9 @@ mod tests {
         bytes.extend_from_slice(b"\xFE\xFF\xDD\xE0\x00\x00\x00\x00\x40\x00\x00\xA3\x53");
         let at = bytes.len();
         bytes.extend_from_slice(b"\x51\x00\x00\xFFxx\x00\x00\xFF\x00\xE0\xFFabcd");
-        let error = check_declared_lengths(&bytes, &Limits::default()).unwrap_err();
+        let error = check_declared_lengths(&bytes, &Limits::default())
+            .err()
+            .ok_or("a 4 GB length after an item tag inside an item should be rejected")?;
         assert_eq!(
             error,
             Refusal::Malformed(format!(
@@ -639,10 +648,11 @@ mod tests {
                 at + 12
             ))
         );
+        Ok(())
     }
 
     #[test]
-    fn a_binary_value_whose_length_is_no_multiple_of_its_size_is_refused() {
+    fn a_binary_value_whose_length_is_no_multiple_of_its_size_is_refused() -> TestResult {
         // Found by fuzzing (fuzz/regressions/sr_tree/ul-group-length-of-7-bytes.dcm): a
         // bare implicit-VR data set whose (0008,0000) group length (UL) declares 7 bytes.
         let bytes = b"\x08\x00\x00\x00\x07\x00\x00\x00X\xFF\x06\x00\xFF\x01\x00\x00\x10\xFF\xFF\xFF\xFF\xFF";
@@ -656,8 +666,8 @@ mod tests {
         );
         // Explicit VR: an FD of 12 bytes.
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, META.sop_class_uid).unwrap();
-        let mut bytes = part10(&w);
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        let mut bytes = part10(&w)?;
         let at = bytes.len() + 8;
         bytes.extend_from_slice(b"\x40\x00\x0A\xA3FD\x0C\x00abcdefghijkl");
         assert_eq!(
@@ -667,5 +677,6 @@ mod tests {
                  bytes of each of its values"
             )))
         );
+        Ok(())
     }
 }

@@ -451,6 +451,9 @@ mod tests {
         by_reference, by_reference_to, code_row, group, item, num, report, scoord, seq, text,
     };
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     const TRACKING_ID: (&str, &str, &str) = ("112039", "DCM", "Tracking Identifier");
     const LONG_AXIS: (&str, &str, &str) = ("103339001", "SCT", "Long axis");
 
@@ -540,7 +543,7 @@ mod tests {
     }
 
     #[test]
-    fn by_reference_rows_are_skipped_and_unnamed_geometry_is_used() {
+    fn by_reference_rows_are_skipped_and_unnamed_geometry_is_used() -> TestResult {
         let roi = scoord("CONTAINS", "POLYLINE", &[1.0, 2.0, 3.0, 4.0]);
         let with_ref = num(
             LONG_AXIS,
@@ -551,10 +554,11 @@ mod tests {
         );
         let (g, problems) = read(vec![by_reference("CONTAINS"), roi, with_ref]);
         assert_eq!(kinds(&problems), ["by_reference_item_skipped"]);
-        let roi = g.roi.expect("unnamed SCOORD taken as the ROI");
+        let roi = g.roi.ok_or("unnamed SCOORD taken as the ROI")?;
         assert_eq!(roi.data, vec![1.0, 2.0, 3.0, 4.0]);
         assert_eq!(g.measurements.len(), 1);
         assert!(g.measurements[0].scoord.is_none());
+        Ok(())
     }
 
     /// A by-reference row pointing at itself (1.1.1.3: root 1, Imaging Measurements 1.1,

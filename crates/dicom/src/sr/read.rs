@@ -303,7 +303,10 @@ mod tests {
     use super::*;
     use crate::write::{write_part10, DataSetWriter, FileMeta, Vr};
 
-    fn small_sr() -> Vec<u8> {
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    fn small_sr() -> TestResult<Vec<u8>> {
         let meta = FileMeta {
             sop_class_uid: "1.2.840.10008.5.1.4.1.1.88.33",
             sop_instance_uid: "2.25.7",
@@ -311,20 +314,20 @@ mod tests {
             implementation_version_name: "TEST",
         };
         let mut w = DataSetWriter::new();
-        w.text(0x0008_0016, Vr::UI, meta.sop_class_uid).unwrap();
-        w.text(0x0008_0018, Vr::UI, meta.sop_instance_uid).unwrap();
-        w.text(0x0040_A040, Vr::CS, "CONTAINER").unwrap();
+        w.text(0x0008_0016, Vr::UI, meta.sop_class_uid)?;
+        w.text(0x0008_0018, Vr::UI, meta.sop_instance_uid)?;
+        w.text(0x0040_A040, Vr::CS, "CONTAINER")?;
         let mut bytes = Vec::new();
-        write_part10(&mut bytes, &meta, &w).unwrap();
-        bytes
+        write_part10(&mut bytes, &meta, &w)?;
+        Ok(bytes)
     }
 
     #[test]
-    fn a_file_larger_than_max_sr_file_bytes_is_refused_before_it_is_read() {
-        let bytes = small_sr();
+    fn a_file_larger_than_max_sr_file_bytes_is_refused_before_it_is_read() -> TestResult {
+        let bytes = small_sr()?;
         let size = bytes.len() as u64;
         let path = std::env::temp_dir().join(format!("oncoread-limits-{}.dcm", std::process::id()));
-        std::fs::write(&path, &bytes).unwrap();
+        std::fs::write(&path, &bytes)?;
         let exact = Limits {
             max_sr_file_bytes: size,
             ..Limits::default()
@@ -334,7 +337,9 @@ mod tests {
             max_sr_file_bytes: size - 1,
             ..Limits::default()
         };
-        let error = read_sr_within(&path, &smaller).unwrap_err();
+        let error = read_sr_within(&path, &smaller)
+            .err()
+            .ok_or("a file one byte over max_sr_file_bytes should be rejected")?;
         let _ = std::fs::remove_file(&path);
         assert_eq!(error.problem_kind(), "limit_exceeded");
         assert_eq!(
@@ -346,7 +351,9 @@ mod tests {
             )
         );
         // The same from memory.
-        let error = read_sr_from_bytes_within(&bytes, "in memory", &smaller).unwrap_err();
+        let error = read_sr_from_bytes_within(&bytes, "in memory", &smaller)
+            .err()
+            .ok_or("the same bytes read from memory should be rejected")?;
         assert!(matches!(
             error,
             SrError::LimitExceeded {
@@ -357,5 +364,6 @@ mod tests {
                 ..
             }
         ));
+        Ok(())
     }
 }

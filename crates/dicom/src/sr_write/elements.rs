@@ -95,18 +95,22 @@ impl DataSet {
 mod tests {
     use super::*;
 
+    /// What a test or a test helper gives back: a failure is the error `?` met.
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     #[test]
-    fn elements_are_written_ascending_whatever_the_insertion_order() {
+    fn elements_are_written_ascending_whatever_the_insertion_order() -> TestResult {
         let mut set = DataSet::new();
         set.text(0x0010_0020, Vr::LO, "ABC");
         set.text(0x0008_0060, Vr::CS, "SR");
         let mut writer = DataSetWriter::new();
-        set.encode(&mut writer).unwrap();
+        set.encode(&mut writer)?;
         // (0008,0060) CS len 2 "SR", then (0010,0020) LO len 4 "ABC " (padded by hand).
         assert_eq!(
             writer.bytes(),
             b"\x08\x00\x60\x00CS\x02\x00SR\x10\x00\x20\x00LO\x04\x00ABC "
         );
+        Ok(())
     }
 
     #[test]

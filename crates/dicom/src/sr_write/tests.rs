@@ -4,6 +4,9 @@
 use super::*;
 use crate::sr::read_sr;
 
+/// What a test or a test helper gives back: a failure is the error `?` met.
+type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
 fn report_tree() -> ContentItem {
     let group = ContentItem::container(
         Relationship::Contains,
@@ -59,7 +62,7 @@ fn header() -> DataSet {
 }
 
 #[test]
-fn a_written_report_reads_back_as_tid1500_with_its_values() {
+fn a_written_report_reads_back_as_tid1500_with_its_values() -> TestResult {
     let mut evidence = Evidence::default();
     evidence.add(
         "2.25.8",
@@ -74,13 +77,13 @@ fn a_written_report_reads_back_as_tid1500_with_its_values() {
         class_uid: "2.25.1",
         version_name: "TEST",
     };
-    let bytes = part10(doc, implementation).unwrap();
+    let bytes = part10(doc, implementation)?;
     let dir = std::env::temp_dir().join(format!("oncoread-sr-write-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir)?;
     let path = dir.join("report.dcm");
-    std::fs::write(&path, &bytes).unwrap();
-    let read = read_sr(&path).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&path, &bytes)?;
+    let read = read_sr(&path)?;
+    std::fs::remove_dir_all(&dir)?;
 
     assert!(read.is_tid1500, "{:?}", read.not_tid1500_reason);
     assert_eq!(read.sop_class_uid, COMPREHENSIVE_SR_STORAGE);
@@ -94,10 +97,11 @@ fn a_written_report_reads_back_as_tid1500_with_its_values() {
     // Non-ASCII names: the character set is UTF-8. Its element follows the meta group and
     // the 128-byte preamble: find "ISO_IR 192" in the bytes.
     assert!(bytes.windows(10).any(|w| w == b"ISO_IR 192"));
+    Ok(())
 }
 
 #[test]
-fn an_ascii_document_declares_no_character_set() {
+fn an_ascii_document_declares_no_character_set() -> TestResult {
     let mut tree = report_tree();
     tree.children.remove(0);
     let doc = document(header(), &tree, &Evidence::default());
@@ -105,9 +109,10 @@ fn an_ascii_document_declares_no_character_set() {
         class_uid: "2.25.1",
         version_name: "TEST",
     };
-    let bytes = part10(doc, implementation).unwrap();
+    let bytes = part10(doc, implementation)?;
     // (0008,0005) little endian: 08 00 05 00.
     assert!(!bytes.windows(4).any(|w| w == b"\x08\x00\x05\x00"));
+    Ok(())
 }
 
 #[test]
