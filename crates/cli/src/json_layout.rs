@@ -155,42 +155,45 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn lines(value: &serde_json::Value) -> String {
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    fn lines(value: &serde_json::Value) -> TestResult<String> {
         let mut out = Vec::new();
-        to_writer_lines(&mut out, value, LineFormatter::default()).unwrap();
-        String::from_utf8(out).unwrap()
+        to_writer_lines(&mut out, value, LineFormatter::default())?;
+        Ok(String::from_utf8(out)?)
     }
 
     #[test]
-    fn top_level_array_elements_get_a_line_each() {
+    fn top_level_array_elements_get_a_line_each() -> TestResult {
         let value = json!({
             "schema": "x",
             "config": {"a": [1, 2], "b": {"c": []}},
             "subjects": [{"id": "S1", "rows": [1, 2]}, {"id": "S2", "rows": []}],
             "problems": [],
         });
-        let text = lines(&value);
+        let text = lines(&value)?;
         // serde_json's Map is sorted by key without the preserve_order feature.
         assert_eq!(
             text,
             "{\"config\":{\"a\":[1,2],\"b\":{\"c\":[]}},\"problems\":[],\"schema\":\"x\",\"subjects\":[\n\
              {\"id\":\"S1\",\"rows\":[1,2]},\n{\"id\":\"S2\",\"rows\":[]}\n]}"
         );
-        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text)?;
         assert_eq!(back, value);
+        Ok(())
     }
 
     #[test]
-    fn splicing_gives_the_same_bytes_as_serialising_the_elements() {
+    fn splicing_gives_the_same_bytes_as_serialising_the_elements() -> TestResult {
         let whole =
             json!({"a": 1, "subjects": [{"id": "S1"}, {"id": "S2"}, {"id": "S3"}], "z": [true]});
         let mut header = whole.clone();
         header["subjects"] = json!([]);
         let mut bytes = Vec::new();
         let mut ranges = Vec::new();
-        for element in whole["subjects"].as_array().unwrap() {
+        for element in whole["subjects"].as_array().ok_or("subjects is an array")? {
             let start = bytes.len();
-            serde_json::to_writer(&mut bytes, element).unwrap();
+            serde_json::to_writer(&mut bytes, element)?;
             ranges.push(start..bytes.len());
         }
         let splice = Splice {
@@ -199,7 +202,8 @@ mod tests {
             order: &ranges,
         };
         let mut spliced = Vec::new();
-        to_writer_lines(&mut spliced, &header, LineFormatter::with_splice(splice)).unwrap();
-        assert_eq!(String::from_utf8(spliced).unwrap(), lines(&whole));
+        to_writer_lines(&mut spliced, &header, LineFormatter::with_splice(splice))?;
+        assert_eq!(String::from_utf8(spliced)?, lines(&whole)?);
+        Ok(())
     }
 }

@@ -348,11 +348,13 @@ fn join(shards: &[Shard]) -> Result<Collected> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     /// The merge rebuilds the criteria configuration from the effective keys a shard
     /// recorded: it must be the configuration the shard ran with, keys changed from their
     /// defaults included.
     #[test]
-    fn a_configuration_rebuilds_from_its_effective_keys() {
+    fn a_configuration_rebuilds_from_its_effective_keys() -> TestResult {
         let mut changed = Config::default();
         for (key, text) in [
             ("measurement_rounding", "nearest_mm"),
@@ -360,12 +362,13 @@ mod tests {
             ("irecist.confirm_window_days", "[21, 70]"),
             ("rano.early_window_days", "90"),
         ] {
-            changed.set_text(key, text).unwrap();
+            changed.set_text(key, text)?;
         }
         assert_ne!(changed, Config::default());
         for config in [Config::default(), changed] {
-            let rebuilt = config_from_effective(&config.effective()).unwrap();
+            let rebuilt = config_from_effective(&config.effective())?;
             assert_eq!(rebuilt, config);
         }
+        Ok(())
     }
 }

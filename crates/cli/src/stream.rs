@@ -378,28 +378,30 @@ mod tests {
     use oncoread_criteria::{parse_criteria_list, parse_timeline_json};
     use serde_json::json;
 
-    fn criteria() -> Vec<Criterion> {
-        parse_criteria_list("all").unwrap()
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    fn criteria() -> TestResult<Vec<Criterion>> {
+        Ok(parse_criteria_list("all")?)
     }
 
     /// What the whole-document path writes (before the hashes are set).
-    fn whole_document(bytes: &[u8]) -> Vec<u8> {
-        let timeline = parse_timeline_json(bytes).unwrap();
-        let assessment = assess_timeline(&timeline, &Config::default(), &criteria()).unwrap();
+    fn whole_document(bytes: &[u8]) -> TestResult<Vec<u8>> {
+        let timeline = parse_timeline_json(bytes)?;
+        let assessment = assess_timeline(&timeline, &Config::default(), &criteria()?)?;
         let mut out = Vec::new();
-        to_writer_lines(&mut out, &assessment, LineFormatter::default()).unwrap();
-        out
+        to_writer_lines(&mut out, &assessment, LineFormatter::default())?;
+        Ok(out)
     }
 
-    fn streamed(bytes: &[u8]) -> Vec<u8> {
+    fn streamed(bytes: &[u8]) -> TestResult<Vec<u8>> {
         let Outcome::Assessed(streamed) =
-            assess_json(bytes, &Config::default(), &criteria(), &|_| Ok(()), None)
+            assess_json(bytes, &Config::default(), &criteria()?, &|_| Ok(()), None)
         else {
-            panic!("expected a streamed assessment");
+            return Err("expected a streamed assessment".into());
         };
         let mut out = Vec::new();
-        streamed.write(&mut out).unwrap();
-        out
+        streamed.write(&mut out)?;
+        Ok(out)
     }
 
     fn subject(
@@ -428,13 +430,14 @@ mod tests {
     }
 
     #[test]
-    fn the_sample_trial_streams_to_the_same_bytes() {
+    fn the_sample_trial_streams_to_the_same_bytes() -> TestResult {
         let bytes = include_bytes!("../../../fixtures/sample-timeline.json");
-        assert_eq!(streamed(bytes), whole_document(bytes));
+        assert_eq!(streamed(bytes)?, whole_document(bytes)?);
+        Ok(())
     }
 
     #[test]
-    fn unsorted_subjects_double_reads_and_problems_stream_to_the_same_bytes() {
+    fn unsorted_subjects_double_reads_and_problems_stream_to_the_same_bytes() -> TestResult {
         let document = json!({
             "problems": [{"kind": "bad_file", "message": "not DICOM", "path": "x.dcm"}],
             "schema": "oncoread.timeline/1",
@@ -446,45 +449,48 @@ mod tests {
                 subject("S1", None, 12.0, 3.0), // same key twice: input order kept
             ]
         });
-        let bytes = serde_json::to_vec(&document).unwrap();
-        let out = streamed(&bytes);
-        assert_eq!(out, whole_document(&bytes));
-        let text = String::from_utf8(out).unwrap();
+        let bytes = serde_json::to_vec(&document)?;
+        let out = streamed(&bytes)?;
+        assert_eq!(out, whole_document(&bytes)?);
+        let text = String::from_utf8(out)?;
         // The subject's own problem is listed with it; the timeline's problems stay in the
         // timeline (the assessment's top level is closed by the schema).
         assert!(text.contains("not_measurable_at_baseline"), "{text}");
         assert!(!text.contains("bad_file"), "{text}");
+        Ok(())
     }
 
     #[test]
-    fn the_first_subject_that_cannot_be_assessed_is_reported() {
+    fn the_first_subject_that_cannot_be_assessed_is_reported() -> TestResult {
         let mut bad = subject("S2", None, 30.0, 30.0);
         bad["timepoints"][0]["lesions"][0]["long_axis_mm"] = json!(null);
         let document = json!({
             "schema": "oncoread.timeline/1",
             "subjects": [subject("S1", None, 30.0, 30.0), bad, subject("S3", None, 30.0, 30.0)]
         });
-        let bytes = serde_json::to_vec(&document).unwrap();
+        let bytes = serde_json::to_vec(&document)?;
         // A target without its long axis is an input error for the RECIST family alone
         // (with other criteria too, that family is reported not assessed instead).
-        let recist = parse_criteria_list("recist1.1,irecist").unwrap();
+        let recist = parse_criteria_list("recist1.1,irecist")?;
         let Outcome::Invalid(error) =
             assess_json(&bytes, &Config::default(), &recist, &|_| Ok(()), None)
         else {
-            panic!("expected an invalid subject");
+            return Err("expected an invalid subject".into());
         };
-        let timeline = parse_timeline_json(&bytes).unwrap();
-        let expected = assess_timeline(&timeline, &Config::default(), &recist).unwrap_err();
+        let timeline = parse_timeline_json(&bytes)?;
+        let expected = assess_timeline(&timeline, &Config::default(), &recist)
+            .err()
+            .ok_or("a target without its long axis should be rejected")?;
         assert_eq!(error.to_string(), expected.to_string());
+        Ok(())
     }
 
     #[test]
-    fn anything_unusual_falls_back_to_the_whole_document_path() {
+    fn anything_unusual_falls_back_to_the_whole_document_path() -> TestResult {
         let good = serde_json::to_string(&json!({
             "schema": "oncoread.timeline/1",
             "subjects": [subject("S1", None, 30.0, 30.0)]
-        }))
-        .unwrap();
+        }))?;
         let cases: Vec<Vec<u8>> = vec![
             good.replace("\"schema\"", "\"extra\":1,\"schema\"")
                 .into_bytes(),
@@ -500,7 +506,7 @@ mod tests {
         for bytes in cases {
             assert!(
                 matches!(
-                    assess_json(&bytes, &Config::default(), &criteria(), &|_| Ok(()), None),
+                    assess_json(&bytes, &Config::default(), &criteria()?, &|_| Ok(()), None),
                     Outcome::Fallback
                 ),
                 "{}",
@@ -511,18 +517,19 @@ mod tests {
             assess_json(
                 good.as_bytes(),
                 &Config::default(),
-                &criteria(),
+                &criteria()?,
                 &|_| Ok(()),
                 None
             ),
             Outcome::Assessed(_)
         ));
+        Ok(())
     }
 
     fn streamed_to_file(
         bytes: &[u8],
         finish_header: &dyn Fn(&mut Assessment) -> anyhow::Result<()>,
-    ) -> Vec<u8> {
+    ) -> TestResult<Vec<u8>> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static FILES: AtomicUsize = AtomicUsize::new(0);
         let path = std::env::temp_dir().join(format!(
@@ -535,59 +542,58 @@ mod tests {
             .write(true)
             .create(true)
             .truncate(true)
-            .open(&path)
-            .unwrap();
+            .open(&path)?;
         let mut writer = BufWriter::new(file);
         let outcome = assess_json(
             bytes,
             &Config::default(),
-            &criteria(),
+            &criteria()?,
             finish_header,
             Some(&mut writer),
         );
         assert!(matches!(outcome, Outcome::Assessed(ref s) if s.in_file));
-        writer.flush().unwrap();
+        writer.flush()?;
         drop(writer);
-        let out = std::fs::read(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        out
+        let out = std::fs::read(&path)?;
+        std::fs::remove_file(&path)?;
+        Ok(out)
     }
 
-    fn document(subjects: Vec<serde_json::Value>) -> Vec<u8> {
-        serde_json::to_vec(&json!({
+    fn document(subjects: Vec<serde_json::Value>) -> TestResult<Vec<u8>> {
+        Ok(serde_json::to_vec(&json!({
             "schema": "oncoread.timeline/1",
             "subjects": subjects,
             "problems": [{"kind": "bad_file", "message": "not DICOM"}]
-        }))
-        .unwrap()
+        }))?)
     }
 
     #[test]
-    fn into_a_file_sorted_unsorted_or_empty_gives_the_same_bytes() {
+    fn into_a_file_sorted_unsorted_or_empty_gives_the_same_bytes() -> TestResult {
         let sorted = document(vec![
             subject("S1", None, 7.5, 9.0),
             subject("S2", Some("R1"), 30.0, 30.0),
             subject("S2", Some("R2"), 30.0, 40.0),
             subject("S3", None, 40.0, 20.0),
-        ]);
+        ])?;
         let unsorted = document(vec![
             subject("S2", Some("R1"), 30.0, 30.0),
             subject("S3", None, 40.0, 20.0),
             subject("S1", None, 7.5, 9.0),
             subject("S2", Some("R2"), 30.0, 40.0),
-        ]);
-        let empty = document(vec![]);
+        ])?;
+        let empty = document(vec![])?;
         let sample = include_bytes!("../../../fixtures/sample-timeline.json").to_vec();
         for bytes in [sorted, unsorted, empty, sample] {
             assert_eq!(
-                String::from_utf8(streamed_to_file(&bytes, &|_| Ok(()))).unwrap(),
-                String::from_utf8(whole_document(&bytes)).unwrap()
+                String::from_utf8(streamed_to_file(&bytes, &|_| Ok(()))?)?,
+                String::from_utf8(whole_document(&bytes)?)?
             );
         }
+        Ok(())
     }
 
     #[test]
-    fn a_header_that_changes_by_the_end_rewrites_the_file() {
+    fn a_header_that_changes_by_the_end_rewrites_the_file() -> TestResult {
         // The start of the document is written before the subjects are assessed; were the
         // final header different, the file is written again from the start.
         let calls = std::cell::Cell::new(0);
@@ -599,15 +605,12 @@ mod tests {
         let bytes = document(vec![
             subject("S1", None, 30.0, 30.0),
             subject("S2", None, 30.0, 9.0),
-        ]);
-        let out = String::from_utf8(streamed_to_file(&bytes, &finish_header)).unwrap();
+        ])?;
+        let out = String::from_utf8(streamed_to_file(&bytes, &finish_header)?)?;
         assert!(out.contains("\"input_sha256\":\"call 2\""), "{out}");
-        let mut expected: serde_json::Value =
-            serde_json::from_slice(&whole_document(&bytes)).unwrap();
+        let mut expected: serde_json::Value = serde_json::from_slice(&whole_document(&bytes)?)?;
         expected["generator"]["input_sha256"] = json!("call 2");
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&out).unwrap(),
-            expected
-        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out)?, expected);
+        Ok(())
     }
 }

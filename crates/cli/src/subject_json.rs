@@ -236,6 +236,8 @@ mod tests {
     use oncoread_criteria::assessment::{Criterion, Flag};
     use oncoread_criteria::timeline::Problem;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn timepoint(rules: Vec<Rule>) -> TimepointAssessment {
         TimepointAssessment {
             timepoint_id: "W6".into(),
@@ -256,18 +258,16 @@ mod tests {
     }
 
     /// Our bytes must equal serde_json's for the same value.
-    fn assert_same_as_serde(subject: &SubjectAssessment) {
+    fn assert_same_as_serde(subject: &SubjectAssessment) -> TestResult {
         let mut ours = Vec::new();
-        write_subject(&mut ours, subject).unwrap();
-        let theirs = serde_json::to_vec(subject).unwrap();
-        assert_eq!(
-            String::from_utf8(ours).unwrap(),
-            String::from_utf8(theirs).unwrap()
-        );
+        write_subject(&mut ours, subject)?;
+        let theirs = serde_json::to_vec(subject)?;
+        assert_eq!(String::from_utf8(ours)?, String::from_utf8(theirs)?);
+        Ok(())
     }
 
     #[test]
-    fn the_same_bytes_as_serde_json_with_every_field_present() {
+    fn the_same_bytes_as_serde_json_with_every_field_present() -> TestResult {
         let mut problem = Problem::new("measurability", "a \"quoted\"\ttab".into());
         problem.path = Some("/a/b.dcm".into());
         problem
@@ -313,11 +313,12 @@ mod tests {
             problems: vec![problem],
             accepted: Some(true),
         };
-        assert_same_as_serde(&subject);
+        assert_same_as_serde(&subject)?;
+        Ok(())
     }
 
     #[test]
-    fn the_same_bytes_as_serde_json_with_optional_parts_absent() {
+    fn the_same_bytes_as_serde_json_with_optional_parts_absent() -> TestResult {
         let subject = SubjectAssessment {
             subject_id: String::new(),
             reader: None,
@@ -326,11 +327,12 @@ mod tests {
             problems: Vec::new(),
             accepted: None,
         };
-        assert_same_as_serde(&subject);
+        assert_same_as_serde(&subject)?;
+        Ok(())
     }
 
     #[test]
-    fn escape_detection_at_every_position_of_a_chunk() {
+    fn escape_detection_at_every_position_of_a_chunk() -> TestResult {
         for special in [b'"', b'\\', 0x00, 0x1f] {
             for length in 1..40 {
                 for at in 0..length {
@@ -344,5 +346,6 @@ mod tests {
         assert!(!needs_escape(
             "plain text ≥ 20 % \u{7f} ünïcödé, long enough".as_bytes()
         ));
+        Ok(())
     }
 }

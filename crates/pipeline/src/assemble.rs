@@ -1321,6 +1321,8 @@ mod tests {
     use super::*;
     use oncoread_dicom::sr::{Observer, TimePointContext};
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn code(scheme: &str, value: &str, meaning: &str) -> Code {
         Code {
             value: value.into(),
@@ -1385,7 +1387,7 @@ mod tests {
     }
 
     #[test]
-    fn labels_give_roles() {
+    fn labels_give_roles() -> TestResult {
         for (label, role) in [
             ("T1", Some(Role::Target)),
             ("TL2", Some(Role::Target)),
@@ -1402,10 +1404,11 @@ mod tests {
         ] {
             assert_eq!(role_from_label(label), role, "{label}");
         }
+        Ok(())
     }
 
     #[test]
-    fn a_study_date_that_is_no_calendar_day_is_a_problem_and_the_visit_is_undated() {
+    fn a_study_date_that_is_no_calendar_day_is_a_problem_and_the_visit_is_undated() -> TestResult {
         // Month 13, day 99: the SR's Study Date cannot be a day. The other visit keeps its
         // date; the bad one is named (file, SOP, field, value) and not used as a date.
         let reports = vec![
@@ -1459,10 +1462,11 @@ mod tests {
             let flagged = problems.iter().any(|p| p.kind == "invalid_date");
             assert_eq!(flagged, !valid, "{recorded}: {problems:?}");
         }
+        Ok(())
     }
 
     #[test]
-    fn visits_are_dated_by_study_and_lesions_follow_their_tracking_uid() {
+    fn visits_are_dated_by_study_and_lesions_follow_their_tracking_uid() -> TestResult {
         // Two visits by study date; the SR content date (2099) is never used.
         let reports = vec![
             report(
@@ -1486,8 +1490,8 @@ mod tests {
         let dates: Vec<_> = subject
             .timepoints
             .iter()
-            .map(|t| t.date.clone().unwrap())
-            .collect();
+            .map(|t| t.date.clone().ok_or("a time point without its date"))
+            .collect::<Result<_, _>>()?;
         assert_eq!(dates, ["2015-01-05", "2015-03-02"]);
         let l0 = &subject.timepoints[0].lesions[0];
         let l1 = &subject.timepoints[1].lesions[0];
@@ -1499,13 +1503,19 @@ mod tests {
             (l1.lesion_id.as_str(), l1.long_axis_mm),
             ("2.25.1", Some(28.0))
         );
-        let matched = |l: &Lesion| l.source.as_ref().unwrap()["identity_match"].clone();
-        assert_eq!(matched(l0), "first_sighting");
-        assert_eq!(matched(l1), "tracking_uid");
+        let matched = |l: &Lesion| {
+            l.source
+                .as_ref()
+                .map(|source| source["identity_match"].clone())
+                .ok_or(format!("lesion {} without its source", l.lesion_id))
+        };
+        assert_eq!(matched(l0)?, "first_sighting");
+        assert_eq!(matched(l1)?, "tracking_uid");
+        Ok(())
     }
 
     #[test]
-    fn an_amended_report_replaces_its_predecessor() {
+    fn an_amended_report_replaces_its_predecessor() -> TestResult {
         let original = report(
             "1.2",
             "S-B",
@@ -1529,16 +1539,21 @@ mod tests {
         let values: Vec<_> = timeline.subjects[0]
             .timepoints
             .iter()
-            .map(|t| t.lesions[0].long_axis_mm.unwrap())
-            .collect();
+            .map(|t| {
+                t.lesions[0]
+                    .long_axis_mm
+                    .ok_or("a lesion without its long axis")
+            })
+            .collect::<Result<_, _>>()?;
         assert_eq!(values, [40.0, 29.0]);
         assert!(problems
             .iter()
             .any(|p| p.kind == "sr_superseded" && p.sop_instance_uid.as_deref() == Some("1.2")));
+        Ok(())
     }
 
     #[test]
-    fn preferred_report_is_verified_then_complete() {
+    fn preferred_report_is_verified_then_complete() -> TestResult {
         let mut draft = report(
             "1.2",
             "S-B",
@@ -1566,10 +1581,11 @@ mod tests {
                 .count(),
             1
         );
+        Ok(())
     }
 
     #[test]
-    fn two_readers_are_a_double_read() {
+    fn two_readers_are_a_double_read() -> TestResult {
         let one = report(
             "1.1",
             "S-A",
@@ -1587,13 +1603,14 @@ mod tests {
         let readers: Vec<_> = timeline
             .subjects
             .iter()
-            .map(|s| s.reader.clone().unwrap())
-            .collect();
+            .map(|s| s.reader.clone().ok_or("a subject without its reader"))
+            .collect::<Result<_, _>>()?;
         assert_eq!(readers, ["Reader^One", "Reader^Two"]);
+        Ok(())
     }
 
     #[test]
-    fn lesions_first_seen_after_baseline_are_new_and_labels_match_when_uids_differ() {
+    fn lesions_first_seen_after_baseline_are_new_and_labels_match_when_uids_differ() -> TestResult {
         // Baseline T1 (uid 2.25.1); follow-up relabels T1 with a new UID (a viewer that
         // mints UIDs per export) and adds a lesion never seen before.
         let baseline = report(
@@ -1617,26 +1634,27 @@ mod tests {
             .lesions
             .iter()
             .find(|l| l.label.as_deref() == Some("T1"))
-            .unwrap();
+            .ok_or("no lesion labelled T1 at follow-up")?;
         assert_eq!((t1.lesion_id.as_str(), t1.role), ("2.25.1", Role::Target));
         assert_eq!(
-            t1.source.as_ref().unwrap()["identity_match"],
+            t1.source.as_ref().ok_or("T1 without its source")?["identity_match"],
             "tracking_label"
         );
         let x = tp
             .lesions
             .iter()
             .find(|l| l.label.as_deref() == Some("lesion X"))
-            .unwrap();
+            .ok_or("no lesion labelled lesion X at follow-up")?;
         assert_eq!(x.role, Role::New);
         assert!(
             problems.iter().any(|p| p.kind == "lesion_matched_by_label"),
             "{problems:?}"
         );
+        Ok(())
     }
 
     #[test]
-    fn without_any_role_information_targets_are_selected_and_flagged() {
+    fn without_any_role_information_targets_are_selected_and_flagged() -> TestResult {
         // Three liver lesions (50, 30, 20 mm) and a 12 mm lung lesion with neutral labels:
         // targets are the two largest liver lesions (2 per organ) and the lung lesion
         // (≥ 10 mm); the 20 mm liver lesion becomes a non-target.
@@ -1656,17 +1674,18 @@ mod tests {
         let roles: BTreeMap<String, Role> = timeline.subjects[0].timepoints[0]
             .lesions
             .iter()
-            .map(|l| (l.label.clone().unwrap(), l.role))
-            .collect();
+            .map(|l| Ok((l.label.clone().ok_or("a lesion without its label")?, l.role)))
+            .collect::<Result<_, &str>>()?;
         assert_eq!(roles["lesion-A"], Role::Target);
         assert_eq!(roles["lesion-B"], Role::Target);
         assert_eq!(roles["lesion-C"], Role::NonTarget);
         assert_eq!(roles["lesion-D"], Role::Target);
         assert!(problems.iter().any(|p| p.kind == "lesion_roles_selected"));
+        Ok(())
     }
 
     #[test]
-    fn the_time_point_context_names_the_visit_and_non_tid1500_reports_are_listed() {
+    fn the_time_point_context_names_the_visit_and_non_tid1500_reports_are_listed() -> TestResult {
         let mut g = group("T1", "2.25.1", 40.0, liver());
         g.time_point = TimePointContext {
             time_point: Some("T0".into()),
@@ -1684,12 +1703,12 @@ mod tests {
         assert!(problems
             .iter()
             .any(|p| p.kind == "sr_skipped" && p.message.contains("126000")));
+        Ok(())
     }
 
     #[test]
-    fn user_lesion_list_assigns_roles() {
-        let roles =
-            LesionRoles::parse_csv("subject_id,lesion,role\nP1,lesion-A,non_target\n").unwrap();
+    fn user_lesion_list_assigns_roles() -> TestResult {
+        let roles = LesionRoles::parse_csv("subject_id,lesion,role\nP1,lesion-A,non_target\n")?;
         let baseline = report(
             "1.1",
             "S-A",
@@ -1705,8 +1724,10 @@ mod tests {
         assert!(LesionRoles::parse_csv("subject_id,lesion\n").is_err());
         assert!(
             LesionRoles::parse_csv("subject_id,lesion,role\nP1,x,maybe\n")
-                .unwrap_err()
+                .err()
+                .ok_or("the role \"maybe\" should be rejected")?
                 .contains("line 2")
         );
+        Ok(())
     }
 }

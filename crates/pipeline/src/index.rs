@@ -762,12 +762,14 @@ impl IndexWriter<'_> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn record_round_trips_through_the_index() {
+    fn record_round_trips_through_the_index() -> TestResult {
         let dir = std::env::temp_dir().join(format!("oncoread-index-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("sub/index.sqlite");
-        let mut index = Index::open(&path).unwrap();
+        let mut index = Index::open(&path)?;
         let record = HeaderRecord {
             path: "a/b.dcm".into(),
             file_size: 1234,
@@ -784,19 +786,17 @@ mod tests {
             image_orientation_patient: Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
             ..Default::default()
         };
-        let mut writer = index.begin_write().unwrap();
-        writer.upsert_record(&record, 1234, 99).unwrap();
-        writer
-            .upsert_problem("c.txt", 5, 100, "unreadable_file", "not DICOM")
-            .unwrap();
-        writer.commit().unwrap();
+        let mut writer = index.begin_write()?;
+        writer.upsert_record(&record, 1234, 99)?;
+        writer.upsert_problem("c.txt", 5, 100, "unreadable_file", "not DICOM")?;
+        writer.commit()?;
 
-        assert_eq!(index.records().unwrap(), vec![record.clone()]);
-        assert_eq!(index.sr_records().unwrap().len(), 1);
-        assert_eq!(index.records_by_sop_instance_uid("1.2.3").unwrap().len(), 1);
-        assert!(index.records_by_sop_instance_uid("9").unwrap().is_empty());
+        assert_eq!(index.records()?, vec![record.clone()]);
+        assert_eq!(index.sr_records()?.len(), 1);
+        assert_eq!(index.records_by_sop_instance_uid("1.2.3")?.len(), 1);
+        assert!(index.records_by_sop_instance_uid("9")?.is_empty());
         assert_eq!(
-            index.problems().unwrap(),
+            index.problems()?,
             vec![Problem {
                 path: "c.txt".into(),
                 kind: "unreadable_file".into(),
@@ -804,24 +804,25 @@ mod tests {
             }]
         );
         assert_eq!(
-            index.lookup_unchanged("a/b.dcm", 1234, 99).unwrap(),
+            index.lookup_unchanged("a/b.dcm", 1234, 99)?,
             Some(FileState {
                 size: 1234,
                 mtime_ns: 99,
                 is_problem: false
             })
         );
-        assert_eq!(index.lookup_unchanged("a/b.dcm", 1234, 98).unwrap(), None);
+        assert_eq!(index.lookup_unchanged("a/b.dcm", 1234, 98)?, None);
         assert_eq!(
-            index.counts().unwrap(),
+            index.counts()?,
             IndexCounts {
                 instances: 1,
                 problems: 1
             }
         );
         drop(index);
-        let reader = Index::open_read_only(&path).unwrap();
-        assert_eq!(reader.records().unwrap(), vec![record]);
-        std::fs::remove_dir_all(&dir).unwrap();
+        let reader = Index::open_read_only(&path)?;
+        assert_eq!(reader.records()?, vec![record]);
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 }

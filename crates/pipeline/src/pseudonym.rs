@@ -432,12 +432,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     #[test]
-    fn hmac_matches_rfc_4231_test_cases_1_2_and_6() {
+    fn hmac_matches_rfc_4231_test_cases_1_2_and_6() -> TestResult {
         // RFC 4231 §4.2: key = 0x0b × 20, data = "Hi There".
         assert_eq!(
             hex(&hmac_sha256(&[0x0b; 20], b"Hi There")),
@@ -456,10 +458,11 @@ mod tests {
             )),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
+        Ok(())
     }
 
     #[test]
-    fn pseudonyms_are_p_and_twelve_base32_characters_stable_per_key() {
+    fn pseudonyms_are_p_and_twelve_base32_characters_stable_per_key() -> TestResult {
         let one = Pseudonymizer::new(b"key one", false);
         let two = Pseudonymizer::new(b"key two", false);
         let pseudonym = one.pseudonym("SUBJ-001");
@@ -471,18 +474,20 @@ mod tests {
         assert_eq!(pseudonym, one.pseudonym("SUBJ-001"));
         assert_ne!(pseudonym, two.pseudonym("SUBJ-001"));
         assert_ne!(pseudonym, one.pseudonym("SUBJ-002"));
+        Ok(())
     }
 
     #[test]
-    fn dates_move_in_their_own_form_across_month_and_leap_day() {
+    fn dates_move_in_their_own_form_across_month_and_leap_day() -> TestResult {
         assert_eq!(shift_date("2024-03-01", -1).as_deref(), Some("2024-02-29"));
         assert_eq!(shift_date("20240301", -366).as_deref(), Some("20230301"));
         assert_eq!(shift_date("2024", -1), None);
         assert_eq!(shift_date("20241340", -1), None);
+        Ok(())
     }
 
     #[test]
-    fn identifiers_are_replaced_as_whole_tokens_only() {
+    fn identifiers_are_replaced_as_whole_tokens_only() -> TestResult {
         let identifiers = Identifiers::new(HashMap::from([
             ("SUBJ-1".to_string(), "P-A".to_string()),
             ("SUBJ-12".to_string(), "P-B".to_string()),
@@ -503,10 +508,11 @@ mod tests {
         assert_eq!(rewrite("1.2.12.3"), None);
         assert_eq!(rewrite("12").as_deref(), Some("P-C"));
         assert_eq!(rewrite("id 12.").as_deref(), Some("id P-C."));
+        Ok(())
     }
 
     #[test]
-    fn a_subject_keeps_its_intervals_and_loses_its_identifiers() {
+    fn a_subject_keeps_its_intervals_and_loses_its_identifiers() -> TestResult {
         let timeline: Timeline = serde_json::from_value(json!({
             "schema": "oncoread.timeline/1",
             "subjects": [{
@@ -524,11 +530,10 @@ mod tests {
                 ]
             }],
             "problems": [{"kind": "k", "message": "SUBJ-7: odd", "path": "/in/SUBJ-7/x"}]
-        }))
-        .unwrap();
+        }))?;
         let keyed = Pseudonymizer::new(b"secret", true);
-        let result = keyed.apply(&timeline).unwrap();
-        let text = serde_json::to_string(&result.timeline).unwrap();
+        let result = keyed.apply(&timeline)?;
+        let text = serde_json::to_string(&result.timeline)?;
         for original in [
             "SUBJ-7", "MRN-55", "Doe", "Jane", "19700101", "OLD-1", "OLD-2",
         ] {
@@ -538,22 +543,29 @@ mod tests {
         assert_eq!(subject.subject_id, keyed.pseudonym("SUBJ-7"));
         let offset = keyed.day_offset("SUBJ-7");
         assert!((-365..=-1).contains(&offset));
-        let day = |d: &Option<String>| parse_iso_date(d.as_deref().unwrap()).unwrap();
+        let day = |d: &Option<String>| {
+            d.as_deref()
+                .and_then(parse_iso_date)
+                .ok_or(format!("{d:?} is no ISO date"))
+        };
         // 2024-01-10 → 2024-03-06 is 56 days, before and after.
         assert_eq!(
-            day(&subject.timepoints[1].date) - day(&subject.timepoints[0].date),
+            day(&subject.timepoints[1].date)? - day(&subject.timepoints[0].date)?,
             56
         );
         assert_eq!(
-            day(&subject.timepoints[0].date),
-            parse_iso_date("2024-01-10").unwrap() + offset
+            day(&subject.timepoints[0].date)?,
+            parse_iso_date("2024-01-10").ok_or("2024-01-10 is an ISO date")? + offset
         );
-        let context = subject.context.as_ref().unwrap();
+        let context = subject.context.as_ref().ok_or("the subject's context")?;
         assert_eq!(
-            day(&subject.timepoints[0].date) - day(&context.therapy_start_date),
+            day(&subject.timepoints[0].date)? - day(&context.therapy_start_date)?,
             5
         );
-        let source = subject.timepoints[0].source.as_ref().unwrap();
+        let source = subject.timepoints[0]
+            .source
+            .as_ref()
+            .ok_or("the baseline's source")?;
         assert_eq!(source["patient_id"], json!(keyed.pseudonym("MRN-55")));
         assert_eq!(source["patient_name"], json!(keyed.pseudonym("Doe^Jane")));
         // The real image stays reachable under its rewritten path.
@@ -566,21 +578,22 @@ mod tests {
             result.timeline.problems[0].message,
             format!("{}: odd", keyed.pseudonym("SUBJ-7"))
         );
+        Ok(())
     }
 
     #[test]
-    fn without_date_shift_dates_stay_and_the_birth_date_goes() {
+    fn without_date_shift_dates_stay_and_the_birth_date_goes() -> TestResult {
         let timeline: Timeline = serde_json::from_value(json!({
             "schema": "oncoread.timeline/1",
             "subjects": [{"subject_id": "S", "timepoints": [{"date": "2024-01-10",
                 "source": {"patient_birth_date": "19700101", "study_date": "20240110"}}]}]
-        }))
-        .unwrap();
-        let result = Pseudonymizer::new(b"k", false).apply(&timeline).unwrap();
+        }))?;
+        let result = Pseudonymizer::new(b"k", false).apply(&timeline)?;
         let timepoint = &result.timeline.subjects[0].timepoints[0];
         assert_eq!(timepoint.date.as_deref(), Some("2024-01-10"));
-        let source = timepoint.source.as_ref().unwrap();
+        let source = timepoint.source.as_ref().ok_or("the time point's source")?;
         assert_eq!(source.get("study_date"), Some(&json!("20240110")));
         assert_eq!(source.get("patient_birth_date"), None);
+        Ok(())
     }
 }

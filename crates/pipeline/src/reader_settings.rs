@@ -210,8 +210,10 @@ mod tests {
     use super::*;
     use crate::settings::PipelineSettings;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn readers_and_protocols_are_read_with_their_defaults() {
+    fn readers_and_protocols_are_read_with_their_defaults() -> TestResult {
         let text = r#"
             [criteria]
             enabled = ["recist1.1", "irecist"]
@@ -225,8 +227,8 @@ mod tests {
             [protocols."amendment 2".recist]
             confirm_min_days = 56
         "#;
-        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new("")).unwrap();
-        let readers = s.readers.unwrap();
+        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))?;
+        let readers = s.readers.ok_or("the [readers] table")?;
         assert_eq!(readers.adjudicator.as_deref(), Some("Adj^Ann"));
         assert_eq!(readers.criterion, Criterion::Recist11);
         assert_eq!(readers.progression_window_days, 28);
@@ -244,10 +246,11 @@ mod tests {
             s.protocols[0].criteria.enabled.as_deref(),
             Some("recist1.1,irecist")
         );
+        Ok(())
     }
 
     #[test]
-    fn mistakes_name_the_key() {
+    fn mistakes_name_the_key() -> TestResult {
         let cases = [
             ("[readers]\ncolour = 1", "readers.colour: unknown key"),
             ("[readers]\ncriterion = \"who\"", "readers.criterion"),
@@ -267,9 +270,11 @@ mod tests {
         ];
         for (text, expected) in cases {
             let error = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))
-                .unwrap_err()
+                .err()
+                .ok_or(format!("{text:?} should be rejected"))?
                 .to_string();
             assert!(error.contains(expected), "{text:?}: {error}");
         }
+        Ok(())
     }
 }

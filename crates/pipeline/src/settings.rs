@@ -937,8 +937,10 @@ fn toml_to_json(value: &toml::Value) -> serde_json::Value {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn a_full_file_resolves_paths_from_its_folder() {
+    fn a_full_file_resolves_paths_from_its_folder() -> TestResult {
         let text = r#"
             [[input]]
             path = "fixtures/sample"
@@ -967,7 +969,7 @@ mod tests {
             [criteria.recist]
             pd_rel = 0.25
         "#;
-        let s = PipelineSettings::parse(text, "conf/pipeline.toml", Path::new("conf")).unwrap();
+        let s = PipelineSettings::parse(text, "conf/pipeline.toml", Path::new("conf"))?;
         assert_eq!(
             s.inputs,
             vec![
@@ -1001,18 +1003,18 @@ mod tests {
         // 0.25 as the exact fraction 1/4 (the spec default is 1/5).
         let effective = s.criteria.config.effective();
         assert_eq!(effective["recist.pd_rel"], serde_json::json!(0.25));
+        Ok(())
     }
 
     #[test]
-    fn output_pacs_names_a_stow_or_a_c_store_destination() {
+    fn output_pacs_names_a_stow_or_a_c_store_destination() -> TestResult {
         let s = PipelineSettings::parse(
             "[output]\nformats = [\"dicom-sr\"]\n\
              [output.pacs]\ndicomweb = \"http://127.0.0.1:8042/dicom-web\"\nauth_env = \"SINK\"\n\
              key_images = false\nretries = 1\ntimeout_s = 5",
             "pipeline.toml",
             Path::new(""),
-        )
-        .unwrap();
+        )?;
         assert_eq!(
             s.pacs,
             Some(PacsSink {
@@ -1029,8 +1031,7 @@ mod tests {
             "[output.pacs]\ndimse = \"PACS@10.0.0.5:104\"",
             "pipeline.toml",
             Path::new(""),
-        )
-        .unwrap();
+        )?;
         assert_eq!(
             s.pacs,
             Some(PacsSink {
@@ -1044,9 +1045,7 @@ mod tests {
             })
         );
         assert_eq!(
-            PipelineSettings::parse("", "pipeline.toml", Path::new(""))
-                .unwrap()
-                .pacs,
+            PipelineSettings::parse("", "pipeline.toml", Path::new(""))?.pacs,
             None
         );
         for (text, expected) in [
@@ -1070,15 +1069,17 @@ mod tests {
             ),
         ] {
             let error = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))
-                .unwrap_err()
+                .err()
+                .ok_or(format!("{text:?} should be rejected"))?
                 .to_string();
             assert!(error.contains(expected), "{text}: {error}");
         }
+        Ok(())
     }
 
     #[test]
-    fn defaults_when_tables_are_missing() {
-        let s = PipelineSettings::parse("", "pipeline.toml", Path::new("")).unwrap();
+    fn defaults_when_tables_are_missing() -> TestResult {
+        let s = PipelineSettings::parse("", "pipeline.toml", Path::new(""))?;
         assert!(s.inputs.is_empty());
         assert_eq!(s.out, PathBuf::from("out"));
         assert_eq!(s.index, PathBuf::from(".oncoread/index.sqlite"));
@@ -1090,12 +1091,13 @@ mod tests {
         assert!(!s.reproducible);
         assert_eq!(s.key_image_ct_window, None);
         assert_eq!(s.limits, Limits::default());
+        Ok(())
     }
 
     /// The commented `[limits]` block of the repository's pipeline.toml states the
     /// defaults: uncommented, it must parse to exactly `Limits::default()`.
     #[test]
-    fn the_documented_limits_are_the_defaults() {
+    fn the_documented_limits_are_the_defaults() -> TestResult {
         let documented: String = include_str!("../../../pipeline.toml")
             .lines()
             .skip_while(|line| *line != "# [limits]")
@@ -1103,14 +1105,15 @@ mod tests {
             .map(|line| format!("{}\n", &line[2..]))
             .collect();
         assert!(documented.contains("max_sr_content_items"), "{documented}");
-        let s = PipelineSettings::parse(&documented, "pipeline.toml", Path::new("")).unwrap();
+        let s = PipelineSettings::parse(&documented, "pipeline.toml", Path::new(""))?;
         assert_eq!(s.limits, Limits::default());
+        Ok(())
     }
 
     #[test]
-    fn limits_keys_set_what_they_name_and_the_rest_keep_their_defaults() {
+    fn limits_keys_set_what_they_name_and_the_rest_keep_their_defaults() -> TestResult {
         let text = "[limits]\nmax_sr_content_items = 2000000\nmax_sr_nesting = 64\n";
-        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new("")).unwrap();
+        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))?;
         assert_eq!(s.limits.max_sr_content_items, 2_000_000);
         assert_eq!(s.limits.max_sr_nesting, 64);
         // The documented defaults (README, pipeline.toml): 256 MiB and 64 MiB.
@@ -1135,21 +1138,24 @@ mod tests {
             ),
         ] {
             let error = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))
-                .unwrap_err()
+                .err()
+                .ok_or(format!("{text:?} should be rejected"))?
                 .to_string();
             assert!(error.starts_with(expected), "{text}: {error}");
         }
+        Ok(())
     }
 
     #[test]
-    fn key_image_ct_window_is_width_then_level() {
+    fn key_image_ct_window_is_width_then_level() -> TestResult {
         let text = "[output]\nkey_image_ct_window = [1500, -600.5]";
-        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new("")).unwrap();
+        let s = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))?;
         assert_eq!(s.key_image_ct_window, Some([1500.0, -600.5]));
         for bad in ["[400]", "[0, 40]", "[\"400\", 40]", "400"] {
             let text = format!("[output]\nkey_image_ct_window = {bad}");
             let error = PipelineSettings::parse(&text, "pipeline.toml", Path::new(""))
-                .unwrap_err()
+                .err()
+                .ok_or(format!("{text:?} should be rejected"))?
                 .to_string();
             assert!(
                 error.starts_with(
@@ -1158,10 +1164,11 @@ mod tests {
                 "{bad}: {error}"
             );
         }
+        Ok(())
     }
 
     #[test]
-    fn unknown_and_mistyped_keys_name_the_key() {
+    fn unknown_and_mistyped_keys_name_the_key() -> TestResult {
         let cases = [
             (
                 "[run]\nthread = 2",
@@ -1217,20 +1224,21 @@ mod tests {
         ];
         for (text, expected) in cases {
             let error = PipelineSettings::parse(text, "pipeline.toml", Path::new(""))
-                .unwrap_err()
+                .err()
+                .ok_or(format!("{text:?} should be rejected"))?
                 .to_string();
             assert!(error.contains(expected), "{text:?}: {error}");
         }
+        Ok(())
     }
 
     #[test]
-    fn privacy_names_the_key_variable_and_rejects_a_key_in_its_place() {
+    fn privacy_names_the_key_variable_and_rejects_a_key_in_its_place() -> TestResult {
         let s = PipelineSettings::parse(
             "[privacy]\npseudonymize = true\nkey_env = \"TRIAL_KEY\"\nshift_dates = true\n",
             "p.toml",
             Path::new(""),
-        )
-        .unwrap();
+        )?;
         assert_eq!(
             s.privacy,
             Privacy {
@@ -1239,7 +1247,7 @@ mod tests {
                 shift_dates: true,
             }
         );
-        let off = PipelineSettings::parse("", "p.toml", Path::new("")).unwrap();
+        let off = PipelineSettings::parse("", "p.toml", Path::new(""))?;
         assert!(!off.privacy.pseudonymize);
         assert_eq!(off.privacy.key_env, "ONCOREAD_PSEUDONYM_KEY");
         let error = PipelineSettings::parse(
@@ -1247,12 +1255,15 @@ mod tests {
             "p.toml",
             Path::new(""),
         )
-        .unwrap_err()
+        .err()
+        .ok_or("a key_env that is no environment variable name should be rejected")?
         .to_string();
         assert!(error.starts_with("p.toml: privacy.key_env:"), "{error}");
         let error = PipelineSettings::parse("[privacy]\nkey = \"x\"\n", "p.toml", Path::new(""))
-            .unwrap_err()
+            .err()
+            .ok_or("a key written in the settings file should be rejected")?
             .to_string();
         assert_eq!(error, "p.toml: privacy.key: unknown key");
+        Ok(())
     }
 }

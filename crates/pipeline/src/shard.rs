@@ -102,16 +102,19 @@ impl ShardSpec {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     // Expected values derived outside this code: the first 16 hex digits of
     // `printf %s KEY | sha256sum` (coreutils), and the shard by python3's
     // `int(DIGITS, 16) % N`.
     #[test]
-    fn the_shard_is_the_first_eight_digest_bytes_big_endian_modulo_n() {
+    fn the_shard_is_the_first_eight_digest_bytes_big_endian_modulo_n() -> TestResult {
         for (key, first_16_hex, n, expected) in KNOWN {
-            let value = u64::from_str_radix(first_16_hex, 16).unwrap();
+            let value = u64::from_str_radix(first_16_hex, 16)?;
             assert_eq!(value % u64::from(*n), u64::from(*expected), "{key}");
             assert_eq!(shard_of(key, *n), *expected, "{key} into {n}");
         }
+        Ok(())
     }
 
     /// (key, first 16 hex digits of `printf %s KEY | sha256sum`, N, shard by hand).
@@ -126,7 +129,7 @@ mod tests {
     ];
 
     #[test]
-    fn shard_specs_parse_and_refuse_clearly() {
+    fn shard_specs_parse_and_refuse_clearly() -> TestResult {
         assert_eq!(
             "2/7".parse::<ShardSpec>(),
             Ok(ShardSpec { index: 2, count: 7 })
@@ -135,19 +138,25 @@ mod tests {
             "0/1".parse::<ShardSpec>(),
             Ok(ShardSpec { index: 0, count: 1 })
         );
-        let message = |text: &str| text.parse::<ShardSpec>().unwrap_err().to_string();
+        let message = |text: &str| {
+            text.parse::<ShardSpec>()
+                .err()
+                .map(|error| error.to_string())
+                .ok_or(format!("{text:?} should be rejected"))
+        };
         assert_eq!(
-            message("3/3"),
+            message("3/3")?,
             "\"3/3\": K must be 0..2 (shards are numbered from 0, like Slurm array task ids)"
         );
-        assert_eq!(message("1/0"), "\"1/0\": N must be at least 1");
-        assert!(message("2").contains("expected K/N"));
-        assert!(message("a/3").contains("expected K/N"));
-        assert!(message("-1/3").contains("expected K/N"));
+        assert_eq!(message("1/0")?, "\"1/0\": N must be at least 1");
+        assert!(message("2")?.contains("expected K/N"));
+        assert!(message("a/3")?.contains("expected K/N"));
+        assert!(message("-1/3")?.contains("expected K/N"));
+        Ok(())
     }
 
     #[test]
-    fn records_go_by_subject_then_by_path() {
+    fn records_go_by_subject_then_by_path() -> TestResult {
         // Of 7 shards: SUBJ-001 is in 6, P1 in 3, the path a/b.dcm in 1 (table above).
         let owner = |record: &HeaderRecord| {
             (0..7)
@@ -171,5 +180,6 @@ mod tests {
         assert_eq!(owner(&record), [3]);
         record.patient_id = Some("  ".into());
         assert_eq!(owner(&record), [1]);
+        Ok(())
     }
 }

@@ -257,29 +257,31 @@ impl<F: FnMut(Walk) -> bool> Walker<F> {
 mod tests {
     use super::*;
 
-    fn temp_dir(name: &str) -> PathBuf {
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn temp_dir(name: &str) -> std::io::Result<PathBuf> {
         let dir = std::env::temp_dir().join(format!("oncoread-walk-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
+        fs::create_dir_all(&dir)?;
+        Ok(dir)
     }
 
     #[test]
-    fn sorted_recursive_and_loop_safe() {
-        let dir = temp_dir("loop");
-        fs::create_dir_all(dir.join("b/inner")).unwrap();
-        fs::create_dir_all(dir.join("a")).unwrap();
-        fs::write(dir.join("b/inner/2.dcm"), b"x").unwrap();
-        fs::write(dir.join("b/1.dcm"), b"xy").unwrap();
-        fs::write(dir.join("a/z"), b"").unwrap();
+    fn sorted_recursive_and_loop_safe() -> TestResult {
+        let dir = temp_dir("loop")?;
+        fs::create_dir_all(dir.join("b/inner"))?;
+        fs::create_dir_all(dir.join("a"))?;
+        fs::write(dir.join("b/inner/2.dcm"), b"x")?;
+        fs::write(dir.join("b/1.dcm"), b"xy")?;
+        fs::write(dir.join("a/z"), b"")?;
         #[cfg(unix)]
-        std::os::unix::fs::symlink(&dir, dir.join("b/inner/loop")).unwrap();
-        let walk = walk(std::slice::from_ref(&dir)).unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("b/inner/loop"))?;
+        let walk = walk(std::slice::from_ref(&dir))?;
         let names: Vec<_> = walk
             .entries
             .iter()
-            .map(|e| e.path.strip_prefix(&dir).unwrap().to_path_buf())
-            .collect();
+            .map(|e| e.path.strip_prefix(&dir).map(Path::to_path_buf))
+            .collect::<Result<_, _>>()?;
         assert_eq!(
             names,
             [
@@ -290,11 +292,12 @@ mod tests {
         );
         assert_eq!(walk.entries[1].size, 2);
         assert!(walk.problems.is_empty(), "{:?}", walk.problems);
-        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 
     #[test]
-    fn roots_are_normalised() {
+    fn roots_are_normalised() -> TestResult {
         for (given, expected) in [
             ("a/b/", "a/b"),
             ("./a//b", "a/b"),
@@ -308,17 +311,19 @@ mod tests {
             child_path(Path::new("."), "f.dcm".as_ref()),
             PathBuf::from("f.dcm")
         );
+        Ok(())
     }
 
     #[test]
-    fn missing_root_is_an_error_and_trailing_slash_is_ignored() {
+    fn missing_root_is_an_error_and_trailing_slash_is_ignored() -> TestResult {
         assert!(walk(&[PathBuf::from("/definitely/not/here")]).is_err());
-        let dir = temp_dir("slash");
-        fs::write(dir.join("f"), b"1").unwrap();
+        let dir = temp_dir("slash")?;
+        fs::write(dir.join("f"), b"1")?;
         let with_slash = PathBuf::from(format!("{}/", dir.display()));
-        let walk = walk(&[with_slash, dir.clone()]).unwrap();
+        let walk = walk(&[with_slash, dir.clone()])?;
         assert_eq!(walk.entries.len(), 1);
         assert_eq!(walk.entries[0].path, dir.join("f"));
-        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 }

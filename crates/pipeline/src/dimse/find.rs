@@ -183,8 +183,10 @@ pub fn text(object: &InMemDicomObject, tag: Tag) -> Option<String> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn identifiers_round_trip_in_both_transfer_syntaxes() {
+    fn identifiers_round_trip_in_both_transfer_syntaxes() -> TestResult {
         let query = identifier(
             "SERIES",
             &[
@@ -194,16 +196,17 @@ mod tests {
             ],
         );
         for ts in ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"] {
-            let bytes = encode(&query, ts).unwrap();
-            let back = decode(&bytes, ts).unwrap();
+            let bytes = encode(&query, ts)?;
+            let back = decode(&bytes, ts)?;
             assert_eq!(text(&back, QUERY_RETRIEVE_LEVEL).as_deref(), Some("SERIES"));
             assert_eq!(text(&back, STUDY_INSTANCE_UID).as_deref(), Some("1.2.3"));
             assert!(back.get(MODALITY).is_some(), "empty return keys are sent");
             assert_eq!(text(&back, MODALITY), None);
         }
         // Implicit VR LE: (0008,0052) first, 4-byte length, "SERIES".
-        let bytes = encode(&query, "1.2.840.10008.1.2").unwrap();
+        let bytes = encode(&query, "1.2.840.10008.1.2")?;
         assert_eq!(&bytes[..14], b"\x08\x00\x52\x00\x06\x00\x00\x00SERIES");
         assert!(encode(&query, "1.2.840.10008.1.2.4.50").is_err());
+        Ok(())
     }
 }

@@ -158,8 +158,10 @@ mod tests {
     use super::*;
     use oncoread_dicom::header::read_header_from_bytes;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn a_received_data_set_becomes_a_readable_part10_file() {
+    fn a_received_data_set_becomes_a_readable_part10_file() -> TestResult {
         // An SR data set in Implicit VR LE: SOP Class UID and SOP Instance UID only.
         let mut data = Vec::new();
         for (element, value) in [
@@ -176,14 +178,14 @@ mod tests {
             "1.2.3.4",
             "1.2.840.10008.1.2",
             &data,
-        )
-        .unwrap();
+        )?;
         assert_eq!(&file[128..132], b"DICM");
-        let record = read_header_from_bytes(&file).unwrap();
+        let record = read_header_from_bytes(&file)?;
         assert_eq!(record.sop_instance_uid.as_deref(), Some("1.2.3.4"));
         assert_eq!(
             record.transfer_syntax_uid.as_deref(),
             Some("1.2.840.10008.1.2")
         );
+        Ok(())
     }
 }

@@ -230,11 +230,13 @@ pub fn is_pending(status: u16) -> bool {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     /// Study Root Query/Retrieve Information Model – FIND: 27 characters, so one NUL pad.
     const FIND: &str = "1.2.840.10008.5.1.4.1.2.2.1";
 
     #[test]
-    fn a_c_find_request_has_the_byte_layout_of_ps3_7() {
+    fn a_c_find_request_has_the_byte_layout_of_ps3_7() -> TestResult {
         // Derived by hand from PS3.7 E.1-1 (C-FIND-RQ) and PS3.5 7.1.2 (implicit VR LE):
         // tag (group LE, element LE), 4-byte length LE, value; ascending tag order.
         let mut expected: Vec<u8> = vec![
@@ -253,10 +255,11 @@ mod tests {
         assert_eq!(request(C_FIND_RQ, FIND, 7), expected);
         // 76 = 36 (UID element: 8 + 28) + 4 × 10 (US elements: 8 + 2).
         assert_eq!(expected.len(), 12 + 76);
+        Ok(())
     }
 
     #[test]
-    fn a_c_store_response_has_the_byte_layout_of_ps3_7() {
+    fn a_c_store_response_has_the_byte_layout_of_ps3_7() -> TestResult {
         // PS3.7 9.3.1.2 (C-STORE-RSP): even-length UIDs need no pad.
         let class = "1.2.840.10008.5.1.4.1.1.88.22"; // 29 chars: padded to 30
         let instance = "1.2.3.44"; // 8 chars
@@ -276,10 +279,11 @@ mod tests {
         expected.extend_from_slice(b"1.2.3.44");
         // 94 = (8 + 30) + 4 × 10 + (8 + 8).
         assert_eq!(store_response(class, 5, STATUS_SUCCESS, instance), expected);
+        Ok(())
     }
 
     #[test]
-    fn a_c_store_request_has_the_byte_layout_of_ps3_7() {
+    fn a_c_store_request_has_the_byte_layout_of_ps3_7() -> TestResult {
         // PS3.7 9.3.1.1 (C-STORE-RQ), elements in ascending order, implicit VR LE.
         let class = "1.2.840.10008.5.1.4.1.1.88.34"; // Comprehensive 3D SR: 29 chars, pad
         let instance = "2.25.7"; // 6 chars, even
@@ -300,10 +304,11 @@ mod tests {
         expected.extend_from_slice(b"2.25.7");
         // 92 = (8 + 30) + 4 × 10 + (8 + 6).
         assert_eq!(store_request(class, 12, instance), expected);
+        Ok(())
     }
 
     #[test]
-    fn a_c_get_response_is_read_back() {
+    fn a_c_get_response_is_read_back() -> TestResult {
         // A final C-GET-RSP as an SCP writes it: status, sub-operation counts, no data set.
         let mut bytes = vec![0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 50, 0, 0, 0];
         for (element, value) in [
@@ -318,21 +323,22 @@ mod tests {
             bytes.extend_from_slice(&[0x02, 0x00, 0x00, 0x00]);
             bytes.extend_from_slice(&value.to_le_bytes());
         }
-        let command = Command::parse(&bytes).unwrap();
+        let command = Command::parse(&bytes)?;
         assert_eq!(command.command_field(), Some(C_GET_RSP));
         assert_eq!(command.message_id_being_responded_to(), Some(3));
         assert!(!command.has_data_set());
         assert_eq!(command.status(), Some(0xB000));
         assert_eq!(command.sub_operations(), [None, Some(2), None, None]);
         // Our own request reads back too.
-        let request = Command::parse(&request(C_GET_RQ, FIND, 9)).unwrap();
+        let request = Command::parse(&request(C_GET_RQ, FIND, 9))?;
         assert_eq!(request.affected_sop_class_uid().as_deref(), Some(FIND));
         assert_eq!(request.message_id(), Some(9));
         assert!(request.has_data_set());
+        Ok(())
     }
 
     #[test]
-    fn truncated_command_sets_are_errors_not_panics() {
+    fn truncated_command_sets_are_errors_not_panics() -> TestResult {
         let full = request(C_FIND_RQ, FIND, 1);
         for cut in 1..full.len() {
             if let Ok(command) = Command::parse(&full[..cut]) {
@@ -341,5 +347,6 @@ mod tests {
             }
         }
         assert!(Command::parse(&[0x08, 0x00, 0x18, 0x00, 0, 0, 0, 0]).is_err());
+        Ok(())
     }
 }

@@ -121,9 +121,11 @@ pub fn peer_address(root: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn peers_parse_and_print_back() {
-        let peer = Peer::parse("ORTHANC@127.0.0.1:4242").unwrap();
+    fn peers_parse_and_print_back() -> TestResult {
+        let peer = Peer::parse("ORTHANC@127.0.0.1:4242")?;
         assert_eq!(
             peer,
             Peer {
@@ -133,7 +135,7 @@ mod tests {
             }
         );
         assert_eq!(peer.to_string(), "ORTHANC@127.0.0.1:4242");
-        assert_eq!(Peer::parse("A@pacs.local:104").unwrap().host, "pacs.local");
+        assert_eq!(Peer::parse("A@pacs.local:104")?.host, "pacs.local");
         for bad in [
             "127.0.0.1:4242",
             "@h:1",
@@ -149,5 +151,6 @@ mod tests {
         ] {
             assert!(Peer::parse(bad).is_err(), "{bad}");
         }
+        Ok(())
     }
 }

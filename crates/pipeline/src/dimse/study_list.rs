@@ -136,8 +136,10 @@ mod tests {
     use crate::dimse::find::{identifier, text, STUDY_DATE};
     use dicom_object::InMemDicomObject;
 
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
     #[test]
-    fn day_numbers_of_known_dates() {
+    fn day_numbers_of_known_dates() -> TestResult {
         // 1970-01-01 is day 0; 2000-01-01 is day 10957 (30 years, 7 leap days:
         // 30 × 365 + 7); 2000-03-01 adds 31 + 29 days; 1900-01-01 is 70 × 365 + 17 days
         // before 1970 (1900 is not a leap year).
@@ -152,6 +154,7 @@ mod tests {
         assert_eq!(parse_range("20150301-20150501"), Some((16_495, 16_556)));
         assert_eq!(parse_range("-19700101"), Some((FIRST_DAY, 0)));
         assert_eq!(parse_range("20150501-20150301"), None);
+        Ok(())
     }
 
     /// A PACS holding studies on these days, answering at most `cap` per C-FIND (FE00H
@@ -159,24 +162,34 @@ mod tests {
     fn capped_pacs<'a>(
         days: &'a [&'a str],
         cap: usize,
-    ) -> impl FnMut(&str) -> Result<FindAnswers, DimseError> + 'a {
-        move |range: &str| {
+    ) -> TestResult<impl FnMut(&str) -> Result<FindAnswers, DimseError> + 'a> {
+        let held: Vec<(i64, &str)> = days
+            .iter()
+            .map(|d| {
+                parse_day(d)
+                    .map(|day| (day, *d))
+                    .ok_or(format!("{d:?} is no DA"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(move |range: &str| {
             let (from, to) = if range.is_empty() {
                 (FIRST_DAY, LAST_DAY)
             } else {
-                parse_range(range).unwrap()
+                parse_range(range).ok_or_else(|| {
+                    DimseError::Protocol(format!("the query's date range {range:?} is no DA range"))
+                })?
             };
-            let matching: Vec<InMemDicomObject> = days
+            let matching: Vec<InMemDicomObject> = held
                 .iter()
-                .filter(|d| (from..=to).contains(&parse_day(d).unwrap()))
-                .map(|d| identifier("STUDY", &[(STUDY_DATE, dicom_core::VR::DA, d)]))
+                .filter(|(day, _)| (from..=to).contains(day))
+                .map(|(_, d)| identifier("STUDY", &[(STUDY_DATE, dicom_core::VR::DA, d)]))
                 .collect();
             let complete = matching.len() <= cap;
             Ok(FindAnswers {
                 answers: matching.into_iter().take(cap).collect(),
                 complete,
             })
-        }
+        })
     }
 
     fn dates(found: FindAnswers) -> Vec<String> {
@@ -188,12 +201,12 @@ mod tests {
     }
 
     #[test]
-    fn a_capped_list_is_asked_for_by_halves_until_every_study_is_listed() {
+    fn a_capped_list_is_asked_for_by_halves_until_every_study_is_listed() -> TestResult {
         let days = [
             "20150105", "20150302", "20150427", "20150622", "20150622", "19991231",
         ];
         let mut asked = 0;
-        let mut pacs = capped_pacs(&days, 2);
+        let mut pacs = capped_pacs(&days, 2)?;
         let mut found = studies_by_date(
             None,
             "PACS@h:1",
@@ -202,8 +215,7 @@ mod tests {
                 pacs(range)
             },
             dates,
-        )
-        .unwrap();
+        )?;
         found.sort();
         let mut expected: Vec<String> = days.iter().map(|d| d.to_string()).collect();
         expected.sort();
@@ -212,7 +224,7 @@ mod tests {
 
         // Under the cap: one query.
         let mut asked = 0;
-        let mut pacs = capped_pacs(&days, 10);
+        let mut pacs = capped_pacs(&days, 10)?;
         let found = studies_by_date(
             Some("20150101-20150430"),
             "PACS@h:1",
@@ -221,26 +233,28 @@ mod tests {
                 pacs(range)
             },
             dates,
-        )
-        .unwrap();
+        )?;
         assert_eq!(found, ["20150105", "20150302", "20150427"]);
         assert_eq!(asked, 1);
+        Ok(())
     }
 
     #[test]
-    fn more_studies_on_one_day_than_the_cap_is_an_error_naming_the_day() {
+    fn more_studies_on_one_day_than_the_cap_is_an_error_naming_the_day() -> TestResult {
         let days = ["20150622", "20150622", "20150622"];
         let error = studies_by_date(
             Some("20150601-20150630"),
             "PACS@h:1",
-            capped_pacs(&days, 2),
+            capped_pacs(&days, 2)?,
             dates,
         )
-        .unwrap_err()
+        .err()
+        .ok_or("a day with more studies than the PACS returns should be rejected")?
         .to_string();
         assert!(
             error.contains("more than 2 studies dated 20150622"),
             "{error}"
         );
+        Ok(())
     }
 }

@@ -262,6 +262,8 @@ fn direction_mm(line: &GspsLine, [row_spacing, column_spacing]: [f64; 2]) -> Opt
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn line(data: &[f32]) -> GspsLine {
         GspsLine {
             referenced_sop_instance_uids: vec!["1.2.3".into()],
@@ -273,20 +275,21 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_line_is_the_long_axis_and_the_perpendicular_one_the_short() {
+    fn the_longest_line_is_the_long_axis_and_the_perpendicular_one_the_short() -> TestResult {
         // Pixel 0.5 mm square: 80 px across = 40 mm; 60 px down = 30 mm (at a right
         // angle); a 70 px line at 45° is longer than the short axis but not perpendicular.
         let long = line(&[10.0, 50.0, 90.0, 50.0]);
         let short = line(&[50.0, 20.0, 50.0, 80.0]);
         let diagonal = line(&[0.0, 0.0, 49.5, 49.5]);
-        let found = axes(&[&short, &diagonal, &long], [0.5, 0.5]).expect("axes");
+        let found = axes(&[&short, &diagonal, &long], [0.5, 0.5]).ok_or("axes")?;
         assert!((found.long_mm - 40.0).abs() < 1e-9, "{found:?}");
         assert!(
-            (found.short_mm.expect("short") - 30.0).abs() < 1e-9,
+            (found.short_mm.ok_or("short")? - 30.0).abs() < 1e-9,
             "{found:?}"
         );
         // A lone line has no short axis.
-        let alone = axes(&[&long], [0.5, 0.5]).expect("axes");
+        let alone = axes(&[&long], [0.5, 0.5]).ok_or("axes")?;
         assert_eq!(alone.short_mm, None);
+        Ok(())
     }
 }

@@ -568,8 +568,10 @@ pub(crate) fn decode_pet_series(
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn presentation_states_and_contours_on_a_pacs_are_counted_not_passed_over() {
+    fn presentation_states_and_contours_on_a_pacs_are_counted_not_passed_over() -> TestResult {
         let record = |path: &str, class: &str, uid: &str| HeaderRecord {
             path: path.to_string(),
             sop_class_uid: Some(class.to_string()),
@@ -620,20 +622,23 @@ mod tests {
         assert!(problems[1]
             .message
             .starts_with("1 structure sets (RTSTRUCT)"));
+        Ok(())
     }
 
     #[test]
-    fn the_lbm_formula_is_a_criteria_config_key() {
+    fn the_lbm_formula_is_a_criteria_config_key() -> TestResult {
         let mut config = oncoread_criteria::Config::default();
         // PERCIST 1.0 names James; the default follows it.
         assert_eq!(lbm_formula_of(&config), LbmFormula::James);
         config
             .set_text("percist.lbm_formula", "janmahasatian")
-            .expect("a known formula");
+            .map_err(|error| format!("a known formula: {error}"))?;
         assert_eq!(lbm_formula_of(&config), LbmFormula::Janmahasatian);
         let error = config
             .set_text("percist.lbm_formula", "boer")
-            .expect_err("not a formula");
+            .err()
+            .ok_or("not a formula")?;
         assert!(error.to_string().contains("percist.lbm_formula"), "{error}");
+        Ok(())
     }
 }

@@ -101,36 +101,40 @@ pub fn lesions_named(
 mod tests {
     use super::*;
 
-    fn lesion(id: &str, label: Option<&str>) -> Lesion {
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    fn lesion(id: &str, label: Option<&str>) -> TestResult<Lesion> {
         let mut lesion: Lesion =
             serde_json::from_value(serde_json::json!({"lesion_id": id, "role": "target"}))
-                .expect("a lesion");
+                .map_err(|error| format!("a lesion: {error}"))?;
         lesion.label = label.map(str::to_string);
-        lesion
+        Ok(lesion)
     }
 
     #[test]
-    fn a_leading_token_names_a_lesion_by_id_label_or_abbreviation() {
-        let tl1 = lesion("2.25.1", Some("Target lesion 1"));
+    fn a_leading_token_names_a_lesion_by_id_label_or_abbreviation() -> TestResult {
+        let tl1 = lesion("2.25.1", Some("Target lesion 1"))?;
         assert!(names_lesion("TL1 40.0 x 30.0 mm", &tl1));
         assert!(names_lesion("tl1", &tl1));
         assert!(names_lesion("Target lesion 1", &tl1));
         assert!(!names_lesion("TL10 12 mm", &tl1));
         assert!(!names_lesion("TL2", &tl1));
-        let node = lesion("2.25.3", Some("Target lesion 3 (lymph node)"));
+        let node = lesion("2.25.3", Some("Target lesion 3 (lymph node)"))?;
         assert!(names_lesion("TL3: 25 mm", &node));
-        let ntl = lesion("2.25.4", Some("Non-target lesion 1"));
+        let ntl = lesion("2.25.4", Some("Non-target lesion 1"))?;
         assert!(names_lesion("NTL1", &ntl));
         assert!(!names_lesion("TL1", &ntl));
-        assert!(names_lesion("L7 big", &lesion("L7", None)));
-        assert!(!names_lesion("", &lesion("L7", None)));
+        assert!(names_lesion("L7 big", &lesion("L7", None)?));
+        assert!(!names_lesion("", &lesion("L7", None)?));
+        Ok(())
     }
 
     #[test]
-    fn liver_reference_names() {
+    fn liver_reference_names() -> TestResult {
         assert!(is_liver_reference("Liver reference"));
         assert!(is_liver_reference("REF_LIVER"));
         assert!(!is_liver_reference("Liver"));
         assert!(!is_liver_reference("TL1"));
+        Ok(())
     }
 }
