@@ -272,7 +272,8 @@ mod batch_tests {
     use super::*;
 
     #[test]
-    fn a_subject_that_cannot_be_assessed_is_listed_not_assessed_and_the_others_are_assessed() {
+    fn a_subject_that_cannot_be_assessed_is_listed_not_assessed_and_the_others_are_assessed(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         // S2's follow-up has a date but its baseline only a day: no day can be counted
         // for it, which `assess_timeline` refuses for the whole document.
         let json = r#"{"schema": "oncoread.timeline/1", "subjects": [
@@ -287,7 +288,7 @@ mod batch_tests {
             {"timepoint_id": "W8", "day": 56, "lesions": [
               {"lesion_id": "T1", "role": "target", "organ": "liver", "long_axis_mm": 30}]}]}
         ]}"#;
-        let timeline = parse_timeline_json(json.as_bytes()).unwrap();
+        let timeline = parse_timeline_json(json.as_bytes())?;
         let criteria = [Criterion::Recist11];
         assert!(assess_timeline(&timeline, &Config::default(), &criteria).is_err());
 
@@ -307,5 +308,6 @@ mod batch_tests {
         assert_eq!(bad.problems.len(), 1);
         assert_eq!(bad.problems[0].kind, "subject_not_assessable");
         assert!(bad.problems[0].message.contains("timepoint W8, field day"));
+        Ok(())
     }
 }
