@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::shards::folder_bytes;
 use common::{oncoread, repo, temp_dir};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -39,24 +40,6 @@ fn finish_run(out: &Path, index: &Path) {
         "the run after a kill failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Every file under `dir` (relative path → bytes); the lock file is empty and kept.
-fn folder_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 fn is_temporary(name: &str) -> bool {

@@ -13,7 +13,9 @@
 mod common;
 
 use common::shards::{assert_same_folders, folder_bytes};
-use common::{holds_no_output, oncoread, repo, run_sample_with_formats, sample_config, temp_dir};
+use common::{
+    files_under, holds_no_output, oncoread, repo, run_sample_with_formats, sample_config, temp_dir,
+};
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,24 +125,6 @@ fn run_ok(name: &str, privacy: &str, args: &[&str], key: &str) -> PathBuf {
 }
 
 const SHIFT_DATES: &str = "\n[privacy]\npseudonymize = true\nshift_dates = true\n";
-
-/// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 /// (file, needle) for every needle found in the bytes of any file under `dir`, and the
 /// path of any file or folder whose name holds one.

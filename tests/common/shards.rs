@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// Every file under `dir` (recursively), by its path relative to `dir`, with its bytes.
 pub fn folder_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    super::orthanc::files_under(dir)
+    super::files_under(dir)
         .into_iter()
         .map(|path| {
             let name = path
