@@ -11,6 +11,8 @@
 //! remain (and in its enclosing item or sequence), and the [`Limits`] on element size,
 //! nesting and content items must hold.
 
+use std::fmt;
+
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
@@ -114,6 +116,32 @@ pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<()
         }
     };
     walk_data_set(&mut cursor, encoding, limits)
+}
+
+/// The walk of a data set without file meta read from the file's first byte, as the
+/// reader's fallback reads a file that does not open as Part 10 (explicit VR when two
+/// upper-case letters follow the first tag, else implicit). Why: a file can fail as Part 10
+/// after the walk above judged it as one (a preamble and "DICM", then a broken meta), and
+/// the fallback then parses other bytes than those walked (found by fuzzing).
+pub(crate) fn check_bare_data_set(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
+    let explicit = bytes
+        .get(4..6)
+        .is_some_and(|vr| vr.iter().all(u8::is_ascii_uppercase));
+    let encoding = if explicit {
+        Encoding::ExplicitLittle
+    } else {
+        Encoding::ImplicitLittle
+    };
+    walk_data_set(&mut Cursor { bytes, pos: 0 }, encoding, limits)
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Malformed(reason) => f.write_str(reason),
+            Refusal::Limit(exceeded) => write!(f, "{exceeded}"),
+        }
+    }
 }
 
 /// A deflated data set (explicit VR little endian once inflated), inflated to at most

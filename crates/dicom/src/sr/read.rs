@@ -10,7 +10,7 @@ use dicom_transfer_syntax_registry::entries::{
     EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
 };
 
-use super::bounds::{check_declared_lengths, Refusal};
+use super::bounds::{check_bare_data_set, check_declared_lengths, Refusal};
 use super::tree::string;
 use super::{document, groups, SrDocument, SrError};
 use crate::limits::{LimitExceeded, LimitKey, Limits};
@@ -86,7 +86,7 @@ pub fn read_sr_from_bytes_within(
             exceeded,
         },
     })?;
-    let opened = open_bytes(bytes).map_err(|reason| SrError::Unreadable {
+    let opened = open_bytes(bytes, limits).map_err(|reason| SrError::Unreadable {
         path: shown.to_string(),
         reason,
     })?;
@@ -231,12 +231,29 @@ impl SrClass {
 /// preamble, which is detected), or a bare little-endian data set without file meta
 /// (which some tools still write). Returns the data set and the meta's Media Storage SOP
 /// Class UID, if any.
-fn open_bytes(bytes: &[u8]) -> Result<(InMemDicomObject, Option<String>), String> {
+fn open_bytes(bytes: &[u8], limits: &Limits) -> Result<(InMemDicomObject, Option<String>), String> {
     let part10 = OpenFileOptions::new()
         .read_until(tags::PIXEL_DATA)
         .read_preamble(ReadPreamble::Auto)
         .from_reader(bytes);
-    opened_or_bare(part10, || read_bare_dataset(bytes.get(..6)?, bytes))
+    opened_or_bare(part10, || {
+        let head = bytes.get(..6)?;
+        if !starts_like_bare_data_set(head) {
+            return None;
+        }
+        // The walk before parsing judged the file as Part 10: walk it again as the
+        // fallback reads it.
+        if let Err(refusal) = check_bare_data_set(bytes, limits) {
+            return Some(Err(refusal.to_string()));
+        }
+        read_bare_dataset(head, bytes)
+    })
+}
+
+/// Whether `head` (a file's first six bytes) starts like a data set without file meta:
+/// its first element in group 0008, so random bytes are not parsed at all.
+fn starts_like_bare_data_set(head: &[u8]) -> bool {
+    head.len() >= 6 && head[0..2] == [0x08, 0x00]
 }
 
 /// The Part 10 object with its meta's SOP class, else the bare data set `bare` reads.
@@ -269,7 +286,7 @@ fn opened_or_bare(
 /// element. `None` when the file does not start like a bare data set (first element in
 /// group 0008), so random bytes are not parsed at all.
 fn read_bare_dataset(head: &[u8], reader: impl Read) -> Option<Result<InMemDicomObject, String>> {
-    if head.len() < 6 || head[0..2] != [0x08, 0x00] {
+    if !starts_like_bare_data_set(head) {
         return None;
     }
     // Explicit VR puts two upper-case letters (the VR) right after the tag.
