@@ -297,9 +297,14 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding, limits: &Limits) -> Re
         // data elements are expected it is a plain element of its declared length (found
         // by fuzzing: an item tag inside an item, which this walk once descended into
         // while the parser skipped it, so the two read the next header at different
-        // bytes). Delimiters close what they delimit; any other (FFFE,xxxx) is a value of
-        // its declared length (found by fuzzing: (FFFE,FFFF) with 4 GB).
-        let is_delimiter = tag == Tag(0xFFFE, 0xE00D) || tag == Tag(0xFFFE, 0xE0DD);
+        // bytes). Likewise a delimiter delimits only where it belongs, the item delimiter
+        // in an item and the sequence delimiter in a sequence; elsewhere it is a plain
+        // element of its declared length (found by fuzzing: a sequence delimiter among an
+        // item's elements with a 4 GB length). Any other (FFFE,xxxx) is a value of its
+        // declared length (found by fuzzing: (FFFE,FFFF) with 4 GB).
+        let in_item = open.last().is_some_and(|o| o.level == Level::Item);
+        let is_delimiter =
+            (tag == Tag(0xFFFE, 0xE00D) && in_item) || (tag == Tag(0xFFFE, 0xE0DD) && in_sequence);
         let opens = if tag == ITEM {
             in_sequence.then_some(Level::Item)
         } else if length == UNDEFINED || is_sequence(cursor, tag, encoding) {
@@ -703,6 +708,29 @@ mod tests {
             Err(Refusal::Malformed(format!(
                 "element (0040,A30A) at byte {at} declares 12 bytes, not a multiple of the 8 \
                  bytes of each of its values"
+            )))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_sequence_delimiter_among_an_items_elements_is_read_as_the_parser_reads_it() -> TestResult {
+        // Found by fuzzing (fuzz/regressions/sr_tree/sequence-delimiter-inside-an-item.dcm):
+        // the item delimiter mutated away, the sequence delimiter then sits among the
+        // item's data elements, where the parser reads it as a plain element and its
+        // length field (here 4 GB) as a length.
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        let mut bytes = part10(&w)?;
+        bytes.extend_from_slice(b"\x40\x00\x30\xA7SQ\x00\x00\xFF\xFF\xFF\xFF");
+        bytes.extend_from_slice(b"\xFE\xFF\x00\xE0\xFF\xFF\xFF\xFF");
+        let at = bytes.len() + 8;
+        bytes.extend_from_slice(b"\xFE\xFF\xDD\xE0\x00\x00\x00\xFFabcd");
+        assert_eq!(
+            check_declared_lengths(&bytes, &Limits::default()),
+            Err(Refusal::Malformed(format!(
+                "element (FFFE,E0DD) at byte {at} declares 4278190080 bytes but only 4 \
+                 remain in the file"
             )))
         );
         Ok(())
