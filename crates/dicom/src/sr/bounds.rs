@@ -79,11 +79,33 @@ pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<()
     };
     let mut cursor = Cursor { bytes, pos: start };
     let mut transfer_syntax = None;
-    // File meta: always explicit VR little endian, group 0002.
-    while cursor.u16(cursor.pos, false) == Some(0x0002) {
+    // File meta: always explicit VR little endian. The parser reads it as its group
+    // length says: (0002,0000) first, then elements of any group until that many bytes
+    // are read (found by fuzzing: a mutated meta tag ended the group early here while the
+    // parser read on to its length, so the two started the data set at different bytes).
+    // Without a group length the parser refuses the meta; its fallback is walked apart
+    // (`check_bare_data_set`), and here the group-0002 elements are walked as they stand.
+    let group_length = match explicit_header(&cursor, false) {
+        Some((tag, 4, header)) if tag == Tag(0x0002, 0x0000) => {
+            let value_at = cursor.pos + header;
+            let length = cursor.u32(value_at, false);
+            cursor.pos = value_at + 4;
+            length
+        }
+        _ => None,
+    };
+    let mut meta_bytes_read: u32 = 0;
+    loop {
+        let in_meta = match group_length {
+            Some(length) => meta_bytes_read < length,
+            None => cursor.u16(cursor.pos, false) == Some(0x0002),
+        };
+        if !in_meta {
+            break;
+        }
         let (tag, length, header) = match explicit_header(&cursor, false) {
-            Some(h) => h,
-            None => return Ok(()),
+            Some(h) if h.1 != UNDEFINED => h,
+            _ => return Ok(()), // the parser refuses this meta (and its fallback is walked)
         };
         let value_at = cursor.pos + header;
         let value = fits(bytes, tag, value_at, length)?;
@@ -96,6 +118,9 @@ pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<()
             );
         }
         cursor.pos = value_at + value;
+        meta_bytes_read = meta_bytes_read
+            .saturating_add(header as u32)
+            .saturating_add(length);
     }
     let encoding = match transfer_syntax.as_deref() {
         Some("1.2.840.10008.1.2") => Encoding::ImplicitLittle,
@@ -730,6 +755,30 @@ mod tests {
             check_declared_lengths(&bytes, &Limits::default()),
             Err(Refusal::Malformed(format!(
                 "element (FFFE,E0DD) at byte {at} declares 4278190080 bytes but only 4 \
+                 remain in the file"
+            )))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_meta_group_ends_where_its_group_length_says_as_the_parser_reads_it() -> TestResult {
+        // Found by fuzzing (fuzz/regressions/sr_tree/meta-read-to-its-group-length.dcm): a
+        // meta element of another group inside the group length; the parser reads on to
+        // the length and starts the (implicit VR) data set after it. Here a meta of 3
+        // elements: group length 46 = (0002,0010) UI of 20 (28 bytes) + (3031,3033) UN of 6 (18).
+        let mut bytes = vec![0u8; 128];
+        bytes.extend_from_slice(b"DICM");
+        bytes.extend_from_slice(b"\x02\x00\x00\x00UL\x04\x00\x2E\x00\x00\x00");
+        bytes.extend_from_slice(b"\x02\x00\x10\x00UI\x14\x001.2.840.10008.1.2\0\0\0");
+        bytes.extend_from_slice(b"\x31\x30\x33\x30UN\x00\x00\x06\x00\x00\x00abcdef");
+        // The data set, implicit VR: (0000,0000) with a 2.9 GB length.
+        let at = bytes.len() + 8;
+        bytes.extend_from_slice(b"\x00\x00\x00\x00\x00\x00\x00\xAEabcd");
+        assert_eq!(
+            check_declared_lengths(&bytes, &Limits::default()),
+            Err(Refusal::Malformed(format!(
+                "element (0000,0000) at byte {at} declares 2919235584 bytes but only 4 \
                  remain in the file"
             )))
         );
