@@ -86,7 +86,7 @@ pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<()
     // Without a group length the parser refuses the meta; its fallback is walked apart
     // (`check_bare_data_set`), and here the group-0002 elements are walked as they stand.
     let group_length = match explicit_header(&cursor, false) {
-        Some((tag, 4, header)) if tag == Tag(0x0002, 0x0000) => {
+        Some((Tag(0x0002, 0x0000), 4, header)) => {
             let value_at = cursor.pos + header;
             let length = cursor.u32(value_at, false);
             cursor.pos = value_at + 4;
