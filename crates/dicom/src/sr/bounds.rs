@@ -111,9 +111,11 @@ pub(crate) fn check_declared_lengths(bytes: &[u8], limits: &Limits) -> Result<()
         let value = fits(bytes, tag, value_at, length)?;
         if tag == Tag(0x0002, 0x0010) {
             let uid = bytes.get(value_at..value_at + value).unwrap_or_default();
+            // Trimmed as the parser trims it: any trailing white space or NUL (found by
+            // fuzzing: a UID ending in a tab, implicit VR to the parser).
             transfer_syntax = Some(
                 String::from_utf8_lossy(uid)
-                    .trim_end_matches(['\0', ' '])
+                    .trim_end_matches(|c: char| c.is_whitespace() || c == '\0')
                     .to_string(),
             );
         }
@@ -779,6 +781,27 @@ mod tests {
             check_declared_lengths(&bytes, &Limits::default()),
             Err(Refusal::Malformed(format!(
                 "element (0000,0000) at byte {at} declares 2919235584 bytes but only 4 \
+                 remain in the file"
+            )))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_transfer_syntax_uid_padded_with_a_tab_is_read_as_the_parser_reads_it() -> TestResult {
+        // Found by fuzzing (fuzz/regressions/sr_tree/transfer-syntax-padded-with-a-tab.dcm):
+        // implicit VR little endian written "1.2.840.10008.1.2\t"; the parser trims any
+        // white space and reads the data set as implicit VR.
+        let mut bytes = vec![0u8; 128];
+        bytes.extend_from_slice(b"DICM");
+        bytes.extend_from_slice(b"\x02\x00\x00\x00UL\x04\x00\x1C\x00\x00\x00");
+        bytes.extend_from_slice(b"\x02\x00\x10\x00UI\x14\x001.2.840.10008.1.2\t\0\0");
+        let at = bytes.len() + 8;
+        bytes.extend_from_slice(b"\x08\x00\x30\x10\x00\x00\x00\xFCabcd");
+        assert_eq!(
+            check_declared_lengths(&bytes, &Limits::default()),
+            Err(Refusal::Malformed(format!(
+                "element (0008,1030) at byte {at} declares 4227858432 bytes but only 4 \
                  remain in the file"
             )))
         );
