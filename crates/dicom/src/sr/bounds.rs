@@ -329,9 +329,11 @@ fn walk_data_set(cursor: &mut Cursor, encoding: Encoding, limits: &Limits) -> Re
         // element of its declared length (found by fuzzing: a sequence delimiter among an
         // item's elements with a 4 GB length). Any other (FFFE,xxxx) is a value of its
         // declared length (found by fuzzing: (FFFE,FFFF) with 4 GB).
-        let in_item = open.last().is_some_and(|o| o.level == Level::Item);
-        let is_delimiter =
-            (tag == Tag(0xFFFE, 0xE00D) && in_item) || (tag == Tag(0xFFFE, 0xE0DD) && in_sequence);
+        // Where data elements are expected (in an item, or at the top level, where the
+        // parser ignores it) the item delimiter is a bare header (found by fuzzing: one
+        // of length 39 at the top level of a data set).
+        let is_delimiter = (tag == Tag(0xFFFE, 0xE00D) && !in_sequence)
+            || (tag == Tag(0xFFFE, 0xE0DD) && in_sequence);
         let opens = if tag == ITEM {
             in_sequence.then_some(Level::Item)
         } else if length == UNDEFINED || is_sequence(cursor, tag, encoding) {
@@ -802,6 +804,27 @@ mod tests {
             check_declared_lengths(&bytes, &Limits::default()),
             Err(Refusal::Malformed(format!(
                 "element (0008,1030) at byte {at} declares 4227858432 bytes but only 4 \
+                 remain in the file"
+            )))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_item_delimiter_at_the_top_level_is_a_bare_header_as_the_parser_reads_it() -> TestResult {
+        // Found by fuzzing (fuzz/regressions/sr_tree/item-delimiter-at-the-top-level.dcm):
+        // the parser ignores an item delimiter outside any sequence, header only, whatever
+        // its length field says, and reads the next header right after it.
+        let mut w = DataSetWriter::new();
+        w.text(0x0008_0016, Vr::UI, META.sop_class_uid)?;
+        let mut bytes = part10(&w)?;
+        bytes.extend_from_slice(b"\xFE\xFF\x0D\xE0\x27\x00\x00\x00");
+        let at = bytes.len() + 12;
+        bytes.extend_from_slice(b"\x40\x00\x60\xA1UT\x00\x00\x00\xFE\xFF\xDDabcd");
+        assert_eq!(
+            check_declared_lengths(&bytes, &Limits::default()),
+            Err(Refusal::Malformed(format!(
+                "element (0040,A160) at byte {at} declares 3724541440 bytes but only 4 \
                  remain in the file"
             )))
         );
