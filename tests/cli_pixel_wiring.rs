@@ -276,22 +276,26 @@ fn baseline_rules(assessment: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn an_rtstruct_liver_reference_on_pet_gives_the_liver_sul_and_percist_uses_it() {
+/// The first timepoint's liver SUL mean and SD equal the hand computation, and its source
+/// names the liver reference object (`from`: part of its name or file).
+fn assert_liver_reference_by_hand(timeline: &Value, from: &str) {
     let (mean, sd) = liver_by_hand();
-    // A hot lesion block (20 000 Bq/ml): its SUL peak is at least 10 of the 19 voxels of
-    // the 1 cm³ sphere at 20 000, so above 1.5 × mean + 2 × SD → measurable.
-    let input = write_inputs("pet-liver", &["20000"]);
-    let (timeline, path) = extract(&input, "wiring-rt-pet-hot");
     let timepoint = &timeline["subjects"][0]["timepoints"][0];
     let got_mean = number(&timepoint["liver_sul_mean"], "liver_sul_mean");
     let got_sd = number(&timepoint["liver_sul_sd"], "liver_sul_sd");
     assert!((got_mean - mean).abs() < 1e-9, "{got_mean} vs {mean}");
     assert!((got_sd - sd).abs() < 1e-9, "{got_sd} vs {sd}");
-    assert!(timepoint["source"]["liver_reference_from"]
-        .as_str()
-        .unwrap()
-        .contains("Liver reference"));
+    let source = timepoint["source"]["liver_reference_from"].as_str();
+    assert!(source.is_some_and(|s| s.contains(from)), "{source:?}");
+}
+
+#[test]
+fn an_rtstruct_liver_reference_on_pet_gives_the_liver_sul_and_percist_uses_it() {
+    // A hot lesion block (20 000 Bq/ml): its SUL peak is at least 10 of the 19 voxels of
+    // the 1 cm³ sphere at 20 000, so above 1.5 × mean + 2 × SD → measurable.
+    let input = write_inputs("pet-liver", &["20000"]);
+    let (timeline, path) = extract(&input, "wiring-rt-pet-hot");
+    assert_liver_reference_by_hand(&timeline, "Liver reference");
     let tl1 = lesion(&timeline, "Target lesion 1");
     assert!(tl1["sul_peak"].is_number(), "{tl1:#}");
     // The report's 40 × 30 mm stay; the ROI adds its volume: 4 × 4 pixels of 4 mm on 3
@@ -307,8 +311,7 @@ fn an_rtstruct_liver_reference_on_pet_gives_the_liver_sul_and_percist_uses_it() 
     // A cold lesion (2500 Bq/ml, below 1.5 × the liver's 2300 mean): not measurable.
     let input = write_inputs("pet-liver", &["2500"]);
     let (timeline, path) = extract(&input, "wiring-rt-pet-cold");
-    let timepoint = &timeline["subjects"][0]["timepoints"][0];
-    assert!((number(&timepoint["liver_sul_mean"], "liver_sul_mean") - mean).abs() < 1e-9);
+    assert_liver_reference_by_hand(&timeline, "Liver reference");
     assert_eq!(
         baseline_rules(&assess_percist(&path)),
         ["percist.baseline.not_measurable"]
@@ -319,18 +322,9 @@ fn an_rtstruct_liver_reference_on_pet_gives_the_liver_sul_and_percist_uses_it() 
 fn a_seg_liver_reference_segment_on_pet_gives_the_liver_sul() {
     // The same PET with the liver box as segment "Liver reference" of a highdicom SEG
     // (not referenced by the report): the same hand-computed mean and SD.
-    let (mean, sd) = liver_by_hand();
     let input = write_inputs("pet-liver-seg", &["20000"]);
     let (timeline, path) = extract(&input, "wiring-seg-pet");
-    let timepoint = &timeline["subjects"][0]["timepoints"][0];
-    let got_mean = number(&timepoint["liver_sul_mean"], "liver_sul_mean");
-    let got_sd = number(&timepoint["liver_sul_sd"], "liver_sul_sd");
-    assert!((got_mean - mean).abs() < 1e-9, "{got_mean} vs {mean}");
-    assert!((got_sd - sd).abs() < 1e-9, "{got_sd} vs {sd}");
-    assert!(timepoint["source"]["liver_reference_from"]
-        .as_str()
-        .unwrap()
-        .contains("liver_seg.dcm"));
+    assert_liver_reference_by_hand(&timeline, "liver_seg.dcm");
     assert_eq!(
         problems_besides_the_fixture_slice(&timeline),
         Vec::<&Value>::new()
